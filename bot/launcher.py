@@ -1,0 +1,192 @@
+"""Start the whole assistant in the foreground: action server, Rasa server, web app.
+
+Ports come from RASA_PORT (5005), ACTION_PORT (5055) and WEB_PORT (8000). Ctrl-C or
+SIGTERM stops every process this launcher started. Used by `make run` and by the test
+fixture that runs the real stack.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+class LaunchError(Exception):
+    """A set-up problem with a message that says what to do."""
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
+def _port(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        port = int(raw)
+    except ValueError:
+        raise LaunchError(f"{name}={raw!r} is not a port number: set it to a number such as {default}.")
+    if not 0 < port < 65536:
+        raise LaunchError(f"{name}={port} is outside 1-65535.")
+    if not _port_free(port):
+        raise LaunchError(
+            f"Port {port} ({name}) is already in use. Stop the program that uses it "
+            f"(e.g. an earlier `make run`: `fuser -k {port}/tcp`) or choose another port: {name}=<port> make run"
+        )
+    return port
+
+
+def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise LaunchError(f"The {name} stopped while starting (exit code {proc.returncode}); see its messages above.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status < 500:
+                    return
+        except Exception:
+            time.sleep(0.5)
+    raise LaunchError(f"The {name} did not answer at {url} within {timeout:.0f} s.")
+
+
+class Stack:
+    """The running processes, stopped together."""
+
+    def __init__(self) -> None:
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        for _, proc in reversed(self.procs):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.time() + 15
+        for _, proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    env.setdefault("TRACKER_DB", str(ROOT / "var" / "tracker.db"))
+    env.setdefault("POLICY_KB_DB", str(ROOT / "var" / "policy_kb.sqlite"))
+    for name in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_AES_KEY", "WECHAT_APPSECRET"):
+        env.setdefault(name, "")
+    env.setdefault("RASA_TOKEN", secrets.token_urlsafe(24))
+    return env
+
+
+def check_files(env: dict) -> Path:
+    model = Path(env.get("RASA_MODEL", ROOT / "models" / "current.tar.gz"))
+    if not model.exists():
+        raise LaunchError(f"No trained model at {model}: run `make run` (it trains), or `.venv/bin/python -m bot.train`.")
+    kb = Path(env["POLICY_KB_DB"])
+    if not kb.exists():
+        raise LaunchError(f"No knowledge base at {kb}: run `.venv/bin/python -m policy_kb build`.")
+    return model
+
+
+def launch() -> int:
+    env = environment()
+    rasa_port = _port("RASA_PORT", 5005)
+    action_port = _port("ACTION_PORT", 5055)
+    web_port = _port("WEB_PORT", 8000)
+    env.update(RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port), WEB_PORT=str(web_port))
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
+    env.setdefault("PUBLIC_WEB_URL", f"http://localhost:{web_port}")
+    generated_token = "STAFF_TOKEN" not in env or not env["STAFF_TOKEN"]
+    if generated_token:
+        env["STAFF_TOKEN"] = secrets.token_urlsafe(18)
+    model = check_files(env)
+    (ROOT / "var").mkdir(exist_ok=True)
+    endpoints = env.get("ENDPOINTS", "endpoints.yml")
+
+    stack = Stack()
+
+    def _stop(signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        print(f"==> Starting the action server on port {action_port}", flush=True)
+        actions = stack.start("action server", [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(action_port),
+                                                "--actions", "actions"], env)
+        _wait_http(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
+
+        print(f"==> Starting the Rasa server on port {rasa_port} (loading the model takes a little while)", flush=True)
+        rasa = stack.start("Rasa server", [
+            str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
+            "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
+            "--endpoints", endpoints, "--cors", "*",
+        ], env)
+        _wait_http(f"http://127.0.0.1:{rasa_port}/", rasa, "Rasa server", 300)
+
+        web = None
+        if (ROOT / "bot" / "web" / "__main__.py").exists():
+            print(f"==> Starting the web app on port {web_port}", flush=True)
+            web = stack.start("web app", [str(VENV_BIN / "python"), "-m", "bot.web", "--port", str(web_port)], env)
+            _wait_http(f"http://127.0.0.1:{web_port}/healthz", web, "web app", 60)
+
+        print("", flush=True)
+        print("The assistant is running:")
+        if web is not None:
+            print(f"  Web chat (applicants):   http://localhost:{web_port}/")
+            print(f"  Staff console (hotline): http://localhost:{web_port}/staff")
+            if generated_token:
+                print(f"  Staff token (generated): {env['STAFF_TOKEN']}")
+        print(f"  Rasa REST channel:       http://localhost:{rasa_port}/webhooks/rest/webhook")
+        print(f"  WeChat channel:          http://localhost:{rasa_port}/webhooks/wechat/webhook")
+        print(f"  Action server:           http://localhost:{action_port}/webhook")
+        print(f"  Try: curl -XPOST localhost:{rasa_port}/webhooks/rest/webhook -d '{{\"sender\":\"a\",\"message\":\"你好\"}}'")
+        print("Press Ctrl-C to stop.", flush=True)
+
+        while True:
+            for name, proc in stack.procs:
+                if proc.poll() is not None:
+                    raise LaunchError(f"The {name} stopped unexpectedly (exit code {proc.returncode}); stopping the rest.")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\n==> Stopping …", flush=True)
+        return 0
+    finally:
+        stack.stop()
+
+
+def main() -> int:
+    try:
+        return launch()
+    except LaunchError as exc:
+        print(f"\nCANNOT START: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Web chat for applicants (/) and the hotline staff console (/staff)."""

@@ -1,0 +1,45 @@
+"""Runtime settings of the web app, read from the environment."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_BODY_BYTES = 64 * 1024  # bodies larger than this get 413
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rasa_url: str = "http://localhost:5005"
+    staff_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    tracker_db: Path = ROOT / "var" / "tracker.db"
+    kb_path: Path | None = None  # None: policy_kb.paths.db_path()
+    rasa_timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        token = (env.get("STAFF_TOKEN") or "").strip()
+        if not token:
+            token = secrets.token_urlsafe(24)
+            log.warning("STAFF_TOKEN 未设置，已生成临时令牌：%s", token)
+        try:
+            port = int(env.get("WEB_PORT") or 8000)
+        except ValueError:
+            raise SystemExit(f"WEB_PORT 不是有效端口号：{env.get('WEB_PORT')!r}")
+        kb = env.get("POLICY_KB_DB")
+        return cls(
+            host=env.get("WEB_HOST") or "127.0.0.1",
+            port=port,
+            rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
+            staff_token=token,
+            tracker_db=Path(env.get("TRACKER_DB") or ROOT / "var" / "tracker.db"),
+            kb_path=Path(kb) if kb else None,
+        )

@@ -1,0 +1,255 @@
+"""Facts vocabulary (policy_kb/facts.yml) and normalisation of user-given facts.
+
+``normalise_facts(raw) -> (facts, errors)`` maps what people type (synonyms, Chinese
+numerals, "是/否") to the vocabulary in facts.yml. It never raises: each bad fact gives an
+error entry ``{"fact": name, "message": <Chinese message>}``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FACTS_PATH = Path(__file__).with_name("facts.yml")
+MAX_TEXT = 200  # longest text accepted for one fact value
+
+
+def load_facts(path: Path = FACTS_PATH) -> dict[str, dict]:
+    """Load the facts vocabulary, ordered by asking order."""
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    facts = data.get("facts") or {}
+    return dict(sorted(facts.items(), key=lambda kv: kv[1].get("order", 999)))
+
+
+FACTS: dict[str, dict] = load_facts()
+
+
+def asking_order() -> list[str]:
+    """Fact names in the order a person would be asked."""
+    return list(FACTS)
+
+
+# ---------------------------------------------------------------- numbers
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "俩": 2, "三": 3,
+           "叁": 3, "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7,
+           "八": 8, "捌": 8, "九": 9, "玖": 9}
+_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100}
+_CN_NUM = "零〇一壹二贰两俩三叁四肆五伍六陆七柒八捌九玖十拾百佰"
+_NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM}]+)"
+
+
+def _cn_to_number(text: str) -> float | None:
+    """'十二' -> 12, '二十' -> 20, '五' -> 5, '3.5' -> 3.5."""
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    total, current = 0, 0
+    seen = False
+    for ch in text:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+            seen = True
+        elif ch in _UNITS:
+            total += (current or 1) * _UNITS[ch]
+            current = 0
+            seen = True
+        else:
+            return None
+    return float(total + current) if seen else None
+
+
+_YEARS_RE = re.compile(
+    rf"(?P<y>{_NUM})?\s*(?:个)?(?:年|周年)(?P<half>半)?(?:零|又)?\s*(?:(?P<m>{_NUM})\s*个?(?:月))?"
+)
+_MONTHS_RE = re.compile(rf"(?P<m>{_NUM})\s*个?月")
+_HALF_YEAR_RE = re.compile(r"(?<![\d一二两三四五六七八九十])半年")
+
+
+def parse_years(text: Any) -> float | None:
+    """Parse a duration in years: 5, '5', '5年', '五年', '满五年', '一年半', '两年',
+    '3年6个月', '18个月', '半年', '十二年'. Returns None if it is not a duration."""
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text) if math.isfinite(text) else None
+    if not isinstance(text, str):
+        return None
+    s = text.strip()
+    if not s or len(s) > MAX_TEXT:
+        return None
+    s = s.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
+    s = re.sub(r"^(?:已经|已|满|整|共|累计|大概|大约|约|差不多|将近|有|工作了?|干了)+", "", s)
+    s = re.sub(r"(?:了|多|左右|以上|整|啦|吧|。|，|！)+$", "", s)
+    try:
+        return float(s)
+    except ValueError:
+        pass
+    if _HALF_YEAR_RE.fullmatch(s):
+        return 0.5
+    m = _YEARS_RE.fullmatch(s)
+    if m and (m.group("y") or m.group("half")):
+        years = _cn_to_number(m.group("y")) if m.group("y") else 0.0
+        if years is None:
+            return None
+        if m.group("half"):
+            years += 0.5
+        if m.group("m"):
+            months = _cn_to_number(m.group("m"))
+            if months is None:
+                return None
+            years += months / 12
+        return round(years, 2)
+    m = _MONTHS_RE.fullmatch(s)
+    if m:
+        months = _cn_to_number(m.group("m"))
+        return None if months is None else round(months / 12, 2)
+    n = _cn_to_number(s)
+    return n
+
+
+def parse_number(text: Any) -> float | None:
+    """A plain number (months etc.): 3, '3', '三', '3个月'."""
+    if isinstance(text, bool) or text is None:
+        return None
+    if isinstance(text, (int, float)):
+        return float(text) if math.isfinite(text) else None
+    if not isinstance(text, str) or len(text) > MAX_TEXT:
+        return None
+    s = text.strip().translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
+    s = re.sub(r"^(?:已经|已|满|共|累计|约|大约)+", "", s)
+    s = re.sub(r"(?:个月|个|月|了|多|左右)+$", "", s)
+    return _cn_to_number(s)
+
+
+# ---------------------------------------------------------------- values
+def _clean(text: str) -> str:
+    return re.sub(r"[\s，。,.!！?？、]+", "", text)
+
+
+def _lookup_enum(spec: dict, value: str) -> str | None:
+    v = _clean(value)
+    if v in spec.get("values", []):
+        return v
+    for canonical, words in (spec.get("synonyms") or {}).items():
+        if v in words:
+            return canonical
+    return None
+
+
+def _lookup_bool(spec: dict, value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        v = _clean(value).lower()
+        if v in ("true", "yes", "y", "1"):
+            return True
+        if v in ("false", "no", "n", "0"):
+            return False
+        if v in spec.get("false_words", []):
+            return False
+        if v in spec.get("true_words", []):
+            return True
+    return None
+
+
+def _error(name: str, spec: dict, problem: str) -> dict:
+    label = spec.get("label", name)
+    if spec.get("type") == "enum":
+        allowed = "、".join(spec.get("values", []))
+        hint = f"可选：{allowed}"
+    elif spec.get("type") == "bool":
+        hint = "请回答“是”或“否”"
+    elif spec.get("type") == "number":
+        unit = spec.get("unit", "")
+        example = "如“3”“三个月”" if unit == "月" else "如“5”“五年”“一年半”"
+        hint = f"请填写{spec.get('min', 0)}到{spec.get('max', '')}之间的数字（单位：{unit}），{example}"
+    else:
+        hint = f"请用不超过{MAX_TEXT}个字填写"
+    return {"fact": name, "message": f"“{label}”（{name}）{problem}；{hint}。"}
+
+
+def _show(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else text[:20] + "…"
+
+
+def normalise_fact(name: str, value: Any) -> tuple[Any, dict | None, str | None]:
+    """Normalise one fact. Returns (value, error, note)."""
+    spec = FACTS.get(name)
+    if spec is None:
+        return None, None, None
+    kind = spec.get("type")
+    if kind == "enum":
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            return None, _error(name, spec, f"的取值“{_show(value)}”无法识别"), None
+        found = _lookup_enum(spec, value)
+        if found is None:
+            return None, _error(name, spec, f"的取值“{_show(value)}”无法识别"), None
+        note = (spec.get("note") or {}).get(_clean(value))
+        return found, None, note
+    if kind == "bool":
+        found = _lookup_bool(spec, value)
+        if found is None:
+            return None, _error(name, spec, f"的取值“{_show(value)}”无法识别"), None
+        return found, None, None
+    if kind == "number":
+        parser = parse_number if spec.get("unit") == "月" else parse_years
+        num = parser(value)
+        if num is None:
+            return None, _error(name, spec, f"应为数字，“{_show(value)}”不是有效的数字"), None
+        if num < spec.get("min", 0):
+            return None, _error(name, spec, f"不能为负数（收到{_show(value)}）"), None
+        if "max" in spec and num > spec["max"]:
+            return None, _error(name, spec, f"数值{_show(value)}超出合理范围"), None
+        return (int(num) if float(num).is_integer() else num), None, None
+    # str
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        return None, _error(name, spec, "的内容无效或过长"), None
+    text = value.strip()
+    if not text or _clean(text) in spec.get("none_words", []):
+        return None, None, None
+    found = _lookup_enum(spec, text) if spec.get("synonyms") else None
+    return (found or text), None, None
+
+
+def normalise_facts_with_notes(raw: Any) -> tuple[dict, list[dict], list[str]]:
+    """Like normalise_facts, plus notes on interpretations (e.g. 初级 read as 助理级)."""
+    facts: dict[str, Any] = {}
+    errors: list[dict] = []
+    notes: list[str] = []
+    if raw is None:
+        return facts, errors, notes
+    if not isinstance(raw, dict):
+        return facts, [{"fact": "facts", "message": "提供的情况应为“名称: 值”的形式（JSON 对象），请重新填写。"}], notes
+    for name, value in raw.items():
+        if not isinstance(name, str) or name not in FACTS:
+            known = "、".join(FACTS)
+            errors.append({"fact": str(name)[:40],
+                           "message": f"不认识的情况项“{_show(name)}”；可填写的项目有：{known}。"})
+            continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        val, err, note = normalise_fact(name, value)
+        if err:
+            errors.append(err)
+        elif val is not None:
+            facts[name] = val
+            if note and note not in notes:
+                notes.append(note)
+    return facts, errors, notes
+
+
+def normalise_facts(raw: Any) -> tuple[dict, list[dict]]:
+    """Normalise a dict of raw facts -> (facts, errors). Unknown fact names are reported
+    as errors; None / empty values are treated as not given. Never raises."""
+    facts, errors, _notes = normalise_facts_with_notes(raw)
+    return facts, errors
