@@ -25,7 +25,7 @@ kb: setup var/policy_kb.sqlite
 # Rebuilt only when a notice, a data file or the builder changed.
 var/policy_kb.sqlite: $(KB_INPUTS)
 	@mkdir -p var
-	@$(PY) -m policy_kb build --db $@ || { echo "KNOWLEDGE BASE BUILD FAILED: see above; \`$(PY) -m policy_kb check\` names the problem." >&2; exit 1; }
+	@$(PY) -m policy_kb build || { echo "KNOWLEDGE BASE BUILD FAILED: see above; \`$(PY) -m policy_kb check\` names the problem." >&2; exit 1; }
 
 train: setup kb
 	@$(PY) -m bot.train

@@ -1,0 +1,105 @@
+"""Eligibility verdicts in plain Chinese, with the reasons and the clauses they rest on."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import citation, kb, key_sentences, send, today
+from policy_kb.eligibility import evaluate
+from policy_kb.extract import extract_facts
+from policy_kb.facts import FACTS, normalise_facts
+
+# Words that make a message a personal "can I apply" question.
+_ASKING = re.compile(r"能不能|能否|可不可以|可以|能|行不行|够不够|符合|够格|有没有资格|吗|么|？|\?")
+_CORRECTION = re.compile(r"^(不对|不是|错了|更正|其实|改一下|说错)")
+# Facts about the person (beyond the title wanted) that make a question answerable.
+_PERSONAL = ("education", "years_worked", "skill_level", "years_since_skill", "status", "location",
+             "years_at_location", "employer_type", "current_title", "award", "postdoc")
+
+
+def facts_from_slots(tracker: Tracker) -> dict[str, Any]:
+    raw = {name: tracker.get_slot(name) for name in FACTS if tracker.get_slot(name) is not None}
+    facts, _errors = normalise_facts(raw)
+    return facts
+
+
+def _label(fact: str) -> str:
+    return (FACTS.get(fact) or {}).get("label", fact)
+
+
+def verdict(result: dict) -> tuple[str, list[dict], dict]:
+    """Reply text, citations and the `eligibility` payload for an evaluator result."""
+    target = result.get("target_title") or "相应职称"
+    eligible = result.get("eligible")
+    route = result.get("route")
+    routes = result.get("routes") or []
+    shown = [r for r in routes if r.get("route") == route] or routes[:2]
+
+    lines: list[str] = []
+    if eligible is True:
+        lines.append(f"结论：可以。按“{route}”，您符合申报{target}的条件。")
+    elif eligible is False:
+        lines.append(f"结论：按您提供的情况，目前还不符合申报{target}的条件。")
+    else:
+        missing = [_label(m) for m in result.get("missing") or []]
+        need = "、".join(missing) if missing else "更多情况"
+        lines.append(f"结论：还不能确定，需要再了解：{need}。")
+
+    cites: list[dict] = []
+    for r in shown:
+        trace = r.get("trace") or []
+        if not trace:
+            continue
+        lines.append(f"【{r.get('route')}】")
+        for step in trace:
+            mark = "✔" if step.get("ok") is True else ("✘" if step.get("ok") is False else "？")
+            clause = kb().clause(step["clause"]) if step.get("clause") else None
+            where = f"（{clause['label']}）" if clause else ""
+            lines.append(f"{mark} {step.get('condition', '')}{where}")
+            if clause:
+                cites.append(citation(clause, step.get("quote") or key_sentences(clause.get("text", ""), step.get("condition", ""))))
+    for caveat in result.get("caveats") or []:
+        lines.append(f"注意：{caveat}")
+    for change in result.get("changes") or []:
+        lines.append(f"变化：{change}")
+    if result.get("notice_used"):
+        lines.append(f"（本结论依据：{result['notice_used']}）")
+    for clause_id in result.get("citations") or []:
+        clause = kb().clause(clause_id)
+        if clause:
+            cites.append(citation(clause, key_sentences(clause.get("text", ""), target)))
+    payload = {"eligibility": {
+        "eligible": eligible,
+        "target_title": result.get("target_title"),
+        "route": route,
+        "missing": list(result.get("missing") or []),
+    }}
+    return "\n".join(lines), cites, payload
+
+
+def evaluate_facts(facts: dict) -> dict:
+    return evaluate(facts, as_of=today())
+
+
+def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list | None:
+    """Answer in one turn when the message already holds a personal eligibility question.
+
+    Returns the slot events when it answered, or None when the message is not such a question.
+    """
+    found = extract_facts(text) if text else {}
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    asked_now = bool(found.get("target_title")) and any(k in found for k in _PERSONAL) and _ASKING.search(text)
+    # A correction or a new fact after an eligibility answer ("不对，我是大专") re-evaluates it.
+    follow_up = bool(found) and tracker.get_slot("target_title") is not None and (
+        intent == "inform" or _CORRECTION.search(text))
+    if not (asked_now or follow_up):
+        return None
+    facts = {**facts_from_slots(tracker), **found}
+    result = evaluate_facts(facts)
+    reply, cites, payload = verdict(result)
+    send(dispatcher, reply, cites, payload)
+    return [SlotSet(k, v) for k, v in found.items() if k in FACTS]

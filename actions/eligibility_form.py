@@ -1,0 +1,49 @@
+"""The eligibility conversation: one-turn answers, the form for missing facts, the verdict."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import send
+from actions.eligibility_answer import evaluate_facts, facts_from_slots, verdict
+from actions.fact_form import SKIPPED_SLOT, FactFormValidation, facts_in_answer
+
+
+class ActionCheckEligibility(Action):
+    """Take the facts of the question; the form then asks only what is still missing."""
+
+    def name(self) -> str:
+        return "action_check_eligibility"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        found = facts_in_answer(text, None)
+        return [SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items()]
+
+
+class ValidateEligibilityForm(FactFormValidation):
+    form_name = "eligibility_form"
+
+    def needed(self, facts: dict[str, Any], tracker: Tracker) -> list[str]:
+        return list(evaluate_facts(facts).get("missing") or [])
+
+
+class ActionEligibilityResult(Action):
+    def name(self) -> str:
+        return "action_eligibility_result"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        skipped = tracker.get_slot(SKIPPED_SLOT) or []
+        if "__cancelled__" in skipped:
+            return [SlotSet(SKIPPED_SLOT, [])]
+        facts = facts_from_slots(tracker)
+        result = evaluate_facts(facts)
+        text, cites, payload = verdict(result)
+        send(dispatcher, text, cites, payload)
+        return [SlotSet(SKIPPED_SLOT, [])]
+
+
+__all__ = ["ActionCheckEligibility", "ValidateEligibilityForm", "ActionEligibilityResult"]

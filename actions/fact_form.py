@@ -1,0 +1,112 @@
+"""What the chat forms share: reading facts from each answer, corrections, and asking only
+for the facts the decision still needs (computed by the evaluator, not listed by hand)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from policy_kb.extract import extract_facts
+from policy_kb.facts import FACTS, normalise_fact
+
+SKIPPED_SLOT = "pending_facts"
+_SKIP = re.compile(r"不知道|不清楚|不确定|说不准|跳过|不好说|没有这个|不适用")
+_STOP = re.compile(r"算了|取消|不问了|不查了|退出|停止|结束")
+_FORM_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "request_checklist", "nlu_fallback"}
+
+
+def facts_in_answer(text: str, requested: str | None) -> dict[str, Any]:
+    """Facts in one user message; a bare answer goes to the fact that was asked."""
+    found = dict(extract_facts(text)) if text else {}
+    if requested and requested in FACTS and requested not in found:
+        value, error, _note = normalise_fact(requested, text.strip())
+        if error is None and value is not None:
+            spec = FACTS[requested]
+            if spec.get("type") == "number":
+                # The number answers the question asked, not another duration fact.
+                for other, other_spec in FACTS.items():
+                    if other_spec.get("type") == "number" and found.get(other) == value:
+                        found.pop(other)
+            found[requested] = value
+    return {k: v for k, v in found.items() if k in FACTS}
+
+
+class FactFormValidation(FormValidationAction):
+    """Validation of a form whose questions come from a decision function."""
+
+    form_name = ""
+
+    def name(self) -> str:
+        return f"validate_{self.form_name}"
+
+    def needed(self, facts: dict[str, Any], tracker: Tracker) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        from actions.eligibility_answer import facts_from_slots
+
+        text = (tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        requested = tracker.get_slot("requested_slot")
+        skipped = list(tracker.get_slot(SKIPPED_SLOT) or [])
+        events: list[dict[str, Any]] = []
+
+        if tracker.latest_action_name == "action_listen" and text:
+            if _STOP.search(text):
+                dispatcher.utter_message(response="utter_form_cancelled")
+                return [SlotSet(SKIPPED_SLOT, skipped + ["__cancelled__"]), SlotSet("requested_slot", None)]
+            found = facts_in_answer(text, requested)
+            if requested and requested not in found and _SKIP.search(text):
+                skipped.append(requested)
+                events.append(SlotSet(SKIPPED_SLOT, skipped))
+            elif requested and not found:
+                if intent not in _FORM_INTENTS:
+                    return []  # another question: the form is interrupted, a rule answers it
+                spec = FACTS.get(requested, {})
+                hint = "、".join(spec.get("values") or []) if spec.get("values") else ""
+                dispatcher.utter_message(text="抱歉，没能从这句话里识别出" + spec.get("label", "答案") + "。"
+                                              + (f"可以直接回答：{hint}；" if hint else "")
+                                              + "不清楚可以说“不知道”，不想继续可以说“算了”。")
+                return [SlotSet(SKIPPED_SLOT, skipped), SlotSet("requested_slot", requested)]
+            events.extend(SlotSet(k, v) for k, v in found.items())
+
+        facts = facts_from_slots(tracker)
+        for event in events:
+            if event.get("name") in FACTS:
+                facts[event["name"]] = event["value"]
+        still = [f for f in self.needed(facts, tracker) if f not in skipped and f in FACTS]
+        events.append(SlotSet("requested_slot", still[0] if still else None))
+        if not any(e.get("name") not in ("requested_slot",) for e in events):
+            events.insert(0, SlotSet(SKIPPED_SLOT, skipped))
+        return events
+
+
+def _ask_action(fact: str) -> type[Action]:
+    spec = FACTS[fact]
+
+    class AskFact(Action):
+        def name(self) -> str:
+            return f"action_ask_{fact}"
+
+        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+            buttons = []
+            if spec.get("type") == "enum":
+                buttons = [{"title": v, "payload": v} for v in spec.get("values", [])]
+            elif spec.get("type") == "bool":
+                buttons = [{"title": "是", "payload": "是"}, {"title": "否", "payload": "否"}]
+            elif spec.get("suggestions"):
+                buttons = [{"title": v, "payload": v} for v in spec["suggestions"][:6]]
+            buttons.append({"title": "不知道", "payload": "不知道"})
+            dispatcher.utter_message(text=spec.get("question", f"请告诉我：{spec.get('label', fact)}"), buttons=buttons)
+            return []
+
+    AskFact.__name__ = f"ActionAsk_{fact}"
+    return AskFact
+
+
+# One "ask" action per fact, each asking the question written in policy_kb/facts.yml.
+ASK_ACTIONS = {fact: _ask_action(fact) for fact in FACTS}
+globals().update({cls.__name__: cls for cls in ASK_ACTIONS.values()})

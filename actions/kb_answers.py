@@ -1,0 +1,171 @@
+"""Answers to policy questions, from the knowledge base, always with the clause cited."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import citation, cite_line, hotline_text, kb, key_sentences, send, today
+from actions.eligibility_answer import answer_eligibility_if_asked
+
+INTENT_TOPICS: dict[str, str] = yaml.safe_load(Path(__file__).with_name("topics.yml").read_text(encoding="utf-8"))
+
+_TIME_WORDS = re.compile(r"今年|本年|明年|今年度|什么时候|几号|几月|截止|时间|日期|哪天|多久")
+
+
+def _doc_dates() -> dict[str, str]:
+    return {d["id"]: str(d.get("date") or d.get("year") or "") for d in kb().documents()}
+
+
+def _newest(clauses: list[dict]) -> dict:
+    dates = _doc_dates()
+    return max(clauses, key=lambda c: dates.get(c["doc"], ""))
+
+
+def _hits(text: str, topic: str | None) -> list[dict]:
+    found = kb().search(text, topic=topic, limit=6) if topic else []
+    if not found:
+        found = kb().search(text, limit=6)
+    if not found and topic:
+        history = kb().history(topic)
+        found = [c for c in history if c.get("text")][-3:][::-1]
+    return found
+
+
+def _time_note(text: str, topic: str | None) -> str:
+    """Say which notice a question about 'this year' is answered from."""
+    if topic != "deadlines" and not _TIME_WORDS.search(text):
+        return ""
+    docs = [d for d in kb().documents() if d.get("year")]
+    if not docs:
+        return ""
+    newest = max(docs, key=lambda d: str(d.get("date") or d.get("year")))
+    now = today()
+    if int(newest["year"]) >= now.year:
+        return ""
+    when = newest.get("date") or f"{newest['year']}年"
+    return (f"提示：今天是{now.year}年{now.month}月{now.day}日，知识库里最新的通知是{when}发布的《{newest['title']}》，"
+            f"{now.year}年的具体安排请以当年新发布的通知为准。下面按该通知回答：\n")
+
+
+def _materials_rows(text: str) -> list[dict]:
+    """Rows of the materials list (bt-2020 附件二) named in the question."""
+    rows = kb().materials()
+    picked = []
+    for row in rows:
+        item = row.get("item", "")
+        core = re.sub(r"（.*?）|\(.*?\)", "", item)
+        keys = {core} | {k for k in ("送审表", "评审表", "审验卡", "年度考核", "公示", "论文", "获奖", "工作总结",
+                                       "执业资格", "资格证书", "聘书") if k in core}
+        if any(k and k in text for k in keys):
+            picked.append(row)
+    return picked
+
+
+def _same_point(clause_id: str, topic: str | None) -> tuple[list[dict], str]:
+    """Clauses of other notices on the same point as this clause, and what changed."""
+    related = [r for r in (kb().related(clause_id) or []) if r.get("id") != clause_id]
+    if not related:
+        return [], ""
+    points: dict[str, list[dict]] = {}
+    for r in related:
+        points.setdefault(r.get("point") or "", []).append(r)
+    chosen = next((p for p, rs in points.items() if topic and rs[0].get("topic") == topic), next(iter(points)))
+    group = points[chosen]
+    return [kb().clause(r["id"]) or r for r in group], group[0].get("summary") or ""
+
+
+def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]:
+    """The reply text and its citations for a policy question on a topic."""
+    hits = _hits(text, topic)
+    if not hits:
+        return "", []
+    top = kb().clause(hits[0]["id"]) or hits[0]
+    same_point, change = _same_point(top["id"], topic)
+    primary = _newest([top] + same_point)
+    older = [c for c in [top] + same_point if c["id"] != primary["id"]]
+
+    quote = key_sentences(primary.get("text", ""), text)
+    cites = [citation(primary, quote)]
+    lines = [_time_note(text, topic)]
+    rows = _materials_rows(text) if topic == "materials" or "材料" in text or "表" in text else []
+    if rows:
+        row_clause = kb().clause(rows[0].get("clause", "")) if rows[0].get("clause") else None
+        lines.append("材料目录单中的规定：")
+        lines.extend(f"· {row['item']}" for row in rows[:3])
+        if row_clause:
+            cites.insert(0, citation(row_clause, "；".join(r["item"] for r in rows[:3])))
+            lines.append(cite_line(row_clause) + "。")
+        lines.append("")
+    if rows and rows[0].get("clause") == primary["id"]:
+        return "\n".join(l for l in lines if l).strip(), cites
+    heading = primary.get("heading") or ""
+    lead = f"关于“{heading.strip('：:。 ')}”，" if heading and len(heading) <= 40 and heading not in quote else ""
+    lines.append(f"{lead}《{primary.get('title', '')}》规定：")
+    lines.append(f"“{quote}”")
+    lines.append(cite_line(primary) + "。")
+
+    # A second clause that answers another part of the question, from another notice.
+    for hit in hits[1:3]:
+        if hit["doc"] == primary["doc"] or any(hit["id"] == c["id"] for c in [primary] + older):
+            continue
+        clause = kb().clause(hit["id"]) or hit
+        extra_quote = key_sentences(clause.get("text", ""), text, limit_chars=120)
+        lines.append(f"另外，{clause.get('label', '')}规定：“{extra_quote}”")
+        cites.append(citation(clause, extra_quote))
+        break
+
+    if older:
+        if change:
+            lines.append(f"历年变化：{change}")
+        else:
+            old = _newest(older)
+            lines.append(f"变化：此前{old.get('label', '')}也有规定，现以较新的《{primary.get('title', '')}》为准。")
+        for old in sorted(older, key=lambda c: c["doc"], reverse=True)[:2]:
+            cites.append(citation(old, key_sentences(old.get("text", ""), text, limit_chars=100)))
+    return "\n".join(l for l in lines if l is not None).strip(), cites
+
+
+class ActionAnswerPolicy(Action):
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        events = answer_eligibility_if_asked(dispatcher, tracker, text)
+        if events is not None:
+            return events
+        topic = INTENT_TOPICS.get(intent)
+        if topic == "contacts":
+            answer, cites = compose_topic_answer(text or "咨询电话", topic)
+            send(dispatcher, hotline_text() + ("\n" + answer if answer else ""), cites)
+            return []
+        answer, cites = compose_topic_answer(text, topic)
+        if not answer:
+            send(dispatcher, "抱歉，文件里没有找到和这个问题直接相关的条款。" + hotline_text())
+            return []
+        send(dispatcher, answer, cites)
+        return []
+
+
+class ActionShowClause(Action):
+    """The clause a user picked from the 'did you mean' buttons."""
+
+    def name(self) -> str:
+        return "action_show_clause"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        clause_id = next(tracker.get_latest_entity_values("clause_id"), None)
+        clause = kb().clause(clause_id) if clause_id else None
+        if not clause:
+            send(dispatcher, "抱歉，没有找到这一条。请换个说法再问一次。")
+            return []
+        quote = key_sentences(clause.get("text", ""), "", limit_chars=300)
+        send(dispatcher, f"《{clause.get('title', '')}》{clause.get('label', '')}：\n“{quote}”\n{cite_line(clause)}。",
+             [citation(clause, quote)])
+        return []

@@ -1,0 +1,6 @@
+"""Custom Rasa NLU components for Chinese (see config.yml `pipeline:`).
+
+- ``bot.nlu.tokenizer.SafeJiebaTokenizer``: jieba with the domain dictionaries, no blank tokens.
+- ``bot.nlu.policy_entities.PolicyEntityExtractor``: entities from policy_kb.extract (spaCy
+  EntityRuler + duration regexes), values normalised to the facts vocabulary.
+"""

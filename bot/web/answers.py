@@ -1,0 +1,62 @@
+"""A ready answer a hotline officer can paste: the key sentence plus its source."""
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；])")
+_HEADING_PREFIX = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、]|（\d+）|附件\s*\S*)\s*")
+
+
+def _terms(query: str) -> list[str]:
+    try:
+        from policy_kb.text import segment
+
+        words = segment(query)
+    except Exception:  # noqa: BLE001 - fall back to character pairs
+        words = []
+    words = [w for w in words if isinstance(w, str) and len(w.strip()) > 1]
+    if not words:
+        q = re.sub(r"\W+", "", query)
+        words = [q[i:i + 2] for i in range(max(len(q) - 1, 0))]
+    return words
+
+
+def sentences(text: str) -> list[str]:
+    out = []
+    for line in (text or "").splitlines():
+        for part in _SENTENCE_END.split(line.strip()):
+            part = part.strip()
+            if part:
+                out.append(part)
+    return out
+
+
+def key_sentence(text: str, query: str = "") -> str:
+    """The sentence of ``text`` that matches the query best (else the first real one)."""
+    candidates = [s for s in sentences(text) if len(_HEADING_PREFIX.sub("", s)) > 4]
+    if not candidates:
+        return (text or "").strip()
+    if query.strip():
+        terms = _terms(query)
+        scored = [(sum(s.count(t) for t in terms), -i, s) for i, s in enumerate(candidates)]
+        best = max(scored)
+        if best[0] > 0:
+            return best[2]
+    # Prefer a sentence that is more than a bare heading.
+    for s in candidates:
+        if s[-1] in "。！？；":
+            return s
+    return candidates[0]
+
+
+def ready_answer(clause: dict, query: str = "") -> str:
+    """Key sentence + "依据：《…》…" (the clause label already names the notice)."""
+    body = clause.get("full_text") or clause.get("text") or ""
+    sentence = _HEADING_PREFIX.sub("", key_sentence(body, query)).strip()
+    label = clause.get("label") or ""
+    title = clause.get("title") or ""
+    if title and f"《{title}》" not in label:
+        label = f"《{title}》{label}"
+    if sentence and sentence[-1] not in "。！？":
+        sentence = sentence.rstrip("；，,;") + "。"
+    return f"{sentence}依据：{label}。"

@@ -1,0 +1,67 @@
+"""Build the aiohttp application: routes, middlewares, shared objects."""
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+
+from bot.web import auth, chat, public_api, staff
+from bot.web.appkeys import HTTP, KB_PROVIDER, SETTINGS
+from bot.web.errors import error_middleware
+from bot.web.kb_access import KBProvider
+from bot.web.render import STATIC
+from bot.web.settings import MAX_BODY_BYTES, Settings
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    resp = await handler(request)
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if resp.content_type == "text/html":
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
+    return resp
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "kb": request.app[KB_PROVIDER].available()})
+
+
+async def _http_session(app: web.Application):
+    app[HTTP] = aiohttp.ClientSession()
+    yield
+    await app[HTTP].close()
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings.from_env()
+    app = web.Application(
+        middlewares=[security_headers, error_middleware, auth.staff_auth_middleware],
+        client_max_size=MAX_BODY_BYTES + 1,
+    )
+    app[SETTINGS] = settings
+    app[KB_PROVIDER] = KBProvider(settings.kb_path)
+    app.cleanup_ctx.append(_http_session)
+
+    r = app.router
+    r.add_get("/", chat.chat_page)
+    r.add_post("/api/chat", chat.chat_api)
+    r.add_post("/api/eligibility", public_api.api_eligibility)
+    r.add_post("/api/checklist", public_api.api_checklist)
+    r.add_get("/checklist", public_api.checklist_page)
+    r.add_get("/checklist.pdf", public_api.checklist_pdf)
+    r.add_get("/healthz", healthz)
+
+    r.add_get(auth.LOGIN_PATH, auth.login_page)
+    r.add_post(auth.LOGIN_PATH, auth.login_submit)
+    r.add_post("/staff/logout", auth.logout)
+    r.add_get("/staff", staff.staff_page)
+    r.add_get("/staff/api/search", staff.api_search)
+    r.add_get("/staff/api/clause/{clause_id:.+}", staff.api_clause)
+    r.add_get("/staff/api/history/{topic}", staff.api_history)
+    r.add_get("/staff/api/unanswered", staff.api_unanswered)
+    r.add_static("/static", STATIC)
+    return app

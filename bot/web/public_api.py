@@ -1,0 +1,90 @@
+"""Public eligibility / checklist API and the printable checklist page."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.web.errors import BadRequest, json_ok, read_json_object
+from bot.web.facts_form import fields, read_facts
+from bot.web.render import render
+
+log = logging.getLogger(__name__)
+
+FACT_ERRORS = "填写的情况有误，请按提示修改后重新提交。"
+
+
+def _facts_from_body(body: dict) -> tuple[dict, date | None]:
+    """Body is the facts object itself, or {"facts": {...}, "as_of": "YYYY-MM-DD"}."""
+    as_of = None
+    if isinstance(body.get("facts"), dict):
+        raw_as_of = body.get("as_of")
+        if raw_as_of not in (None, ""):
+            if not isinstance(raw_as_of, str):
+                raise BadRequest("as_of 应为日期，格式如 2024-06-01。")
+            try:
+                as_of = date.fromisoformat(raw_as_of)
+            except ValueError:
+                raise BadRequest("as_of 应为日期，格式如 2024-06-01。")
+        body = body["facts"]
+    elif "facts" in body:
+        raise BadRequest("facts 应为 JSON 对象（形如 {\"education\": \"本科\"}）。")
+    from policy_kb.facts import normalise_facts
+
+    facts, errors = normalise_facts(body)
+    if errors:
+        raise BadRequest(FACT_ERRORS, errors=errors)
+    return facts, as_of
+
+
+async def api_eligibility(request: web.Request) -> web.Response:
+    from policy_kb.eligibility import evaluate
+
+    facts, as_of = _facts_from_body(await read_json_object(request))
+    return json_ok(evaluate(facts, as_of=as_of))
+
+
+async def api_checklist(request: web.Request) -> web.Response:
+    from policy_kb.checklist import build_checklist
+
+    facts, _ = _facts_from_body(await read_json_object(request))
+    return json_ok(build_checklist(facts))
+
+
+def _checklist_html(facts: dict) -> str:
+    from policy_kb.checklist import build_checklist, render_html
+
+    return render_html(build_checklist(facts), facts)
+
+
+async def checklist_page(request: web.Request) -> web.Response:
+    facts, errors, raw = read_facts(request.query)
+    submitted = bool(raw) or request.query.get("show") == "1"
+    checklist_html = ""
+    if submitted and not errors:
+        checklist_html = _checklist_html(facts)
+    pdf_url = "/checklist.pdf?" + urlencode(raw) if submitted and not errors else ""
+    return render(request, "checklist.html", {
+        "fields": fields(), "values": raw, "errors": errors, "submitted": submitted,
+        "checklist_html": checklist_html, "pdf_url": pdf_url,
+    })
+
+
+async def checklist_pdf(request: web.Request) -> web.Response:
+    from policy_kb.render_pdf import RenderError, html_to_pdf
+
+    facts, errors, _raw = read_facts(request.query)
+    if errors:
+        raise BadRequest(FACT_ERRORS)
+    html = _checklist_html(facts)
+    try:
+        pdf = await asyncio.to_thread(html_to_pdf, html)
+    except RenderError as exc:
+        raise BadRequest(f"暂时无法生成 PDF：{exc}。您可以使用浏览器的“打印”功能另存为 PDF。", status=503)
+    return web.Response(body=pdf, content_type="application/pdf", headers={
+        "Content-Disposition": "inline; filename=\"checklist.pdf\"",
+        "Cache-Control": "no-store",
+    })

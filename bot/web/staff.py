@@ -1,0 +1,107 @@
+"""Hotline staff console (/staff) and its JSON API (/staff/api/*)."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiohttp import web
+
+from bot.web.answers import ready_answer
+from bot.web.appkeys import KB_PROVIDER, SETTINGS
+from bot.web.errors import BadRequest, json_ok
+from bot.web.facts_form import fact_labels, fields
+from bot.web.render import render
+from bot.web.unanswered import unanswered
+
+MAX_QUERY_CHARS = 200
+MAX_LIMIT = 50
+
+
+def _kb(request: web.Request):
+    return request.app[KB_PROVIDER].get()
+
+
+async def staff_page(request: web.Request) -> web.Response:
+    provider = request.app[KB_PROVIDER]
+    docs, topics, error = [], [], ""
+    try:
+        kb = provider.get()
+        docs, topics = kb.documents(), kb.topics()
+    except BadRequest as exc:
+        error = exc.message
+    years = sorted({str(d.get("date", ""))[:4] for d in docs if d.get("date")})
+    return render(request, "staff.html", {
+        "docs": docs, "topics": topics, "years": years, "kb_error": error,
+        "fields": fields(), "fact_labels": fact_labels(),
+    })
+
+
+def _filters(request: web.Request, kb) -> dict:
+    q = request.query
+    out: dict = {}
+    doc = q.get("doc", "").strip()
+    if doc:
+        if doc not in {d["id"] for d in kb.documents()}:
+            raise BadRequest(f"没有编号为“{doc[:40]}”的通知。")
+        out["doc"] = doc
+    topic = q.get("topic", "").strip()
+    if topic:
+        if topic not in {t["id"] for t in kb.topics()}:
+            raise BadRequest(f"没有“{topic[:40]}”这个主题。")
+        out["topic"] = topic
+    year = q.get("year", "").strip()
+    if year:
+        if not re.fullmatch(r"\d{4}", year):
+            raise BadRequest("年份应为四位数字，如 2024。")
+        out["year"] = int(year)
+    return out
+
+
+def _limit(request: web.Request, default: int = 10) -> int:
+    raw = request.query.get("limit", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequest(f"limit 应为 1 到 {MAX_LIMIT} 之间的整数。")
+    return int(raw)
+
+
+async def api_search(request: web.Request) -> web.Response:
+    query = request.query.get("q", "").strip()
+    if not query:
+        raise BadRequest("请输入检索词。")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadRequest(f"检索词太长了，请控制在 {MAX_QUERY_CHARS} 字以内。")
+    kb = _kb(request)
+    filters = _filters(request, kb)
+    results = kb.search(query, limit=_limit(request), **filters)
+    return json_ok({"query": query, "filters": filters, "results": results})
+
+
+async def api_clause(request: web.Request) -> web.Response:
+    clause_id = request.match_info["clause_id"]
+    kb = _kb(request)
+    clause = kb.clause(clause_id) if len(clause_id) <= 200 else None
+    if clause is None:
+        raise BadRequest(f"没有找到条款“{clause_id[:60]}”。", status=404)
+    query = request.query.get("q", "")[:MAX_QUERY_CHARS]
+    return json_ok({
+        "clause": clause,
+        "children": kb.children(clause_id),
+        "related": kb.related(clause_id),
+        "answer": ready_answer(clause, query),
+    })
+
+
+async def api_history(request: web.Request) -> web.Response:
+    topic_id = request.match_info["topic"]
+    kb = _kb(request)
+    topics = {t["id"]: t for t in kb.topics()}
+    if topic_id not in topics:
+        raise BadRequest(f"没有“{topic_id[:40]}”这个主题。", status=404)
+    return json_ok({"topic": topics[topic_id], "history": kb.history(topic_id)})
+
+
+async def api_unanswered(request: web.Request) -> web.Response:
+    path = request.app[SETTINGS].tracker_db
+    return json_ok(await asyncio.to_thread(unanswered, path))

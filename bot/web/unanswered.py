@@ -1,0 +1,144 @@
+"""Questions the assistant could not answer, read from the Rasa SQLite tracker store.
+
+A user message counts as unanswered when its intent is ``nlu_fallback``, its intent
+confidence is below 0.5, or the assistant answered it with ``action_default_fallback`` /
+``action_fallback_search``.  Messages are masked (policy_kb.privacy.mask_pii), grouped
+by normalised text and counted.  The database is opened read-only.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+from policy_kb.privacy import mask_pii
+
+FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_ACTIONS = {"action_default_fallback", "action_fallback_search"}
+LOW_CONFIDENCE = 0.5
+MAX_EVENTS = 200_000  # newest events scanned
+MAX_TEXT = 300        # characters of a message shown
+
+REASONS = {
+    "fallback_intent": "未识别意图",
+    "low_confidence": "识别把握低",
+    "fallback_action": "转入兜底回答",
+}
+
+_PUNCT_OR_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalise_text(text: str) -> str:
+    """Key used to group the same question written slightly differently."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _PUNCT_OR_SPACE.sub("", text)
+
+
+def _load_events(db_path: Path) -> list[tuple]:
+    uri = db_path.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=5)
+    try:
+        rows = conn.execute(
+            "SELECT id, sender_id, type_name, intent_name, action_name, timestamp, data "
+            "FROM events WHERE type_name IN ('user', 'action') ORDER BY id DESC LIMIT ?",
+            (MAX_EVENTS,),
+        ).fetchall()
+    finally:
+        conn.close()
+    rows.reverse()
+    return rows
+
+
+def _user_message(data_json: str | None) -> tuple[str, float | None, str | None]:
+    try:
+        data = json.loads(data_json or "{}")
+    except (ValueError, TypeError):
+        return "", None, None
+    if not isinstance(data, dict):
+        return "", None, None
+    text = data.get("text") if isinstance(data.get("text"), str) else ""
+    intent = (data.get("parse_data") or {}).get("intent") or {}
+    conf = intent.get("confidence") if isinstance(intent, dict) else None
+    name = intent.get("name") if isinstance(intent, dict) else None
+    return text, (float(conf) if isinstance(conf, (int, float)) else None), name
+
+
+def _flag_messages(rows: list[tuple]) -> list[dict]:
+    """Walk the events sender by sender; return each unanswered user message."""
+    flagged: list[dict] = []
+    open_msg: dict[str, dict] = {}  # sender -> last user message and its reasons
+
+    def close(sender: str) -> None:
+        msg = open_msg.pop(sender, None)
+        if msg and msg["reasons"]:
+            flagged.append(msg)
+
+    for _id, sender, type_name, intent_name, action_name, ts, data in rows:
+        if type_name == "user":
+            close(sender)
+            text, conf, parsed_intent = _user_message(data)
+            if not text.strip() or text.startswith("/"):
+                continue  # empty or a button payload
+            intent = intent_name or parsed_intent
+            reasons = set()
+            if intent == FALLBACK_INTENT:
+                reasons.add("fallback_intent")
+            if conf is not None and conf < LOW_CONFIDENCE:
+                reasons.add("low_confidence")
+            open_msg[sender] = {"text": text, "intent": intent, "ts": ts, "reasons": reasons}
+        elif action_name in FALLBACK_ACTIONS and sender in open_msg:
+            open_msg[sender]["reasons"].add("fallback_action")
+    for sender in list(open_msg):
+        close(sender)
+    return flagged
+
+
+def _iso(ts) -> str | None:
+    try:
+        return datetime.fromtimestamp(float(ts)).isoformat(timespec="seconds")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def unanswered(db_path: Path, limit: int = 200) -> dict:
+    """Grouped unanswered questions, most frequent first."""
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        return {"available": False, "items": [], "total": 0,
+                "message": "还没有对话记录（未找到对话数据库）。"}
+    try:
+        rows = _load_events(db_path)
+    except sqlite3.Error:
+        return {"available": False, "items": [], "total": 0,
+                "message": "对话数据库无法读取（可能尚未建立 events 表）。"}
+    groups: dict[str, dict] = {}
+    for msg in _flag_messages(rows):
+        masked = mask_pii(msg["text"])
+        key = normalise_text(masked)
+        if not key:
+            continue
+        group = groups.setdefault(key, {"text": masked[:MAX_TEXT], "count": 0, "last_ts": 0.0,
+                                        "intents": [], "reasons": []})
+        group["count"] += 1
+        try:
+            ts = float(msg["ts"] or 0)
+        except (TypeError, ValueError):
+            ts = 0.0
+        if ts >= group["last_ts"]:
+            group["last_ts"] = ts
+            group["text"] = masked[:MAX_TEXT]
+        if msg["intent"] and msg["intent"] not in group["intents"]:
+            group["intents"].append(msg["intent"])
+        for reason in sorted(msg["reasons"]):
+            label = REASONS[reason]
+            if label not in group["reasons"]:
+                group["reasons"].append(label)
+    items = sorted(groups.values(), key=lambda g: (-g["count"], -g["last_ts"]))
+    total = sum(g["count"] for g in items)
+    for g in items:
+        g["last_seen"] = _iso(g.pop("last_ts"))
+    return {"available": True, "items": items[:limit], "total": total, "groups": len(items),
+            "message": "" if items else "暂无未能解答的问题。"}

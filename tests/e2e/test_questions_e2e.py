@@ -1,0 +1,42 @@
+"""Questions sent through the REST channel of the real running assistant (tests/conftest.py
+`stack`): each reply must cite the expected clause and hold the key fact."""
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import reply_citations, reply_custom, reply_text
+
+HERE = Path(__file__).parent
+QUESTIONS = yaml.safe_load((HERE / "questions.yml").read_text(encoding="utf-8"))
+pytestmark = pytest.mark.stack
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_questions_are_not_training_data():
+    root = HERE.parent.parent / "data"
+    training = "".join(p.read_text(encoding="utf-8") for p in root.rglob("*.yml"))
+    leaked = [q["text"] for q in QUESTIONS if q["text"] in training]
+    assert not leaked, f"end-to-end questions copied into training data: {leaked}"
+
+
+@pytest.mark.parametrize("case", QUESTIONS, ids=[q["text"] for q in QUESTIONS])
+def test_question_is_answered_and_cited(stack, case):
+    messages = stack.send(case["text"], sender="e2e-" + uuid.uuid4().hex[:8])
+    text = _squash(reply_text(messages))
+    cited = reply_citations(messages)
+    assert text, f"no reply text for {case['text']!r}: {messages}"
+    assert set(cited) & set(case["cite_any"]), f"cited {cited}, expected one of {case['cite_any']}\n{text}"
+    for needle in case.get("text_has", []):
+        assert _squash(needle) in text, f"{needle!r} not in reply:\n{text}"
+    if "eligible" in case:
+        eligibility = reply_custom(messages).get("eligibility")
+        assert eligibility is not None, f"no eligibility payload:\n{text}"
+        assert eligibility["eligible"] is case["eligible"], f"{eligibility}\n{text}"

@@ -1,0 +1,52 @@
+"""policy_kb.privacy.mask_pii: ID-card and mobile numbers are masked, other numbers kept."""
+import pytest
+
+from policy_kb.privacy import mask_pii
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("身份证110105199001011234", "身份证110*************34"),
+    ("身份证号11010519900101123X。", "身份证号110*************3X。"),
+    ("身份证号11010519900101123x", "身份证号110*************3x"),
+    ("老身份证110105900101123", "老身份证110**********23"),
+    ("电话13812345678", "电话138****5678"),
+    ("电话138-1234-5678，谢谢", "电话138****5678，谢谢"),
+    ("电话 138 1234 5678", "电话 138****5678"),
+    ("+86 13812345678", "138****5678"),
+    ("全角１３８１２３４５６７８", "全角１３８****５６７８"),
+    ("call 19912345678now", "call 199****5678now"),
+])
+def test_masks_personal_numbers(text, expected):
+    assert mask_pii(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "服务热线：0472-6169341 0472-6169343",   # public landlines stay readable
+    "2024年6月14日前完成",
+    "12812345678",                          # not a mobile prefix (12x)
+    "123456789012345678901",                # 21 digits: not an ID card
+    "包人社办字〔2021〕82号",
+    "",
+])
+def test_keeps_other_text(text):
+    assert mask_pii(text) == text
+
+
+def test_both_kinds_in_one_message_and_raw_digits_gone():
+    text = "我是张三，身份证110105199001011234，手机13812345678，能评副高吗"
+    masked = mask_pii(text)
+    assert "110105199001011234" not in masked and "13812345678" not in masked
+    assert masked.startswith("我是张三，身份证110") and masked.endswith("，能评副高吗")
+    assert "138****5678" in masked
+
+
+@pytest.mark.parametrize("value, expected", [(None, ""), (13812345678, "138****5678"), (5, "5")])
+def test_non_string_input(value, expected):
+    assert mask_pii(value) == expected
+
+
+def test_huge_and_hostile_input_is_fast_and_safe():
+    text = ("1" * 17 + "X ") * 5000 + "<script>13812345678</script>" + "9" * 100_000
+    masked = mask_pii(text)
+    assert "<script>138****5678</script>" in masked
+    assert masked.count("X") == 5000 and "1" * 17 not in masked
