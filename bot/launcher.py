@@ -153,7 +153,7 @@ def launch() -> int:
         if (ROOT / "bot" / "web" / "__main__.py").exists():
             print(f"==> Starting the web app on port {web_port}", flush=True)
             web = stack.start("web app", [str(VENV_BIN / "python"), "-m", "bot.web", "--port", str(web_port)], env)
-            _wait_http(f"http://127.0.0.1:{web_port}/healthz", web, "web app", 60)
+            _wait_http(f"http://127.0.0.1:{web_port}/", web, "web app", 60)
 
         print("", flush=True)
         print("The assistant is running:")

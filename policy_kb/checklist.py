@@ -88,6 +88,8 @@ def evaluate_condition(cond: Any, facts: dict, tables: dict, unknown: set) -> bo
         return _table_test(tables.get(cond["table"]) or {}, facts, unknown)
     name = cond.get("fact")
     if name not in facts:
+        if "missing" in cond:  # the value to assume when the fact was not given
+            return bool(cond["missing"])
         unknown.add(name)
         return None
     value = facts[name]
@@ -131,6 +133,8 @@ def entry_status(entry: dict, facts: dict, tables: dict, unknown: set) -> str:
     if result is None:
         if entry.get("if_unknown") == "include":
             return YES
+        if entry.get("if_unknown") == "hide":
+            return NO
         unknown.update(local)
         return MAYBE
     return MAYBE if entry.get("conditional_only") else YES

@@ -242,7 +242,8 @@ class EntityFinder:
         for entity, value, pattern in self.vocab.regexes:
             for m in pattern.finditer(text):
                 if m.end() > m.start() and free(m.start(), m.end()):
-                    take(m.start(), m.end(), entity, value)
+                    found = m.group().replace("(", "（").replace(")", "）") if value == "{match}" else value
+                    take(m.start(), m.end(), entity, found)
         for m in _NOTICE_YEAR_RE.finditer(text):
             if free(m.start(), m.end()):
                 year = m.group("y4") or ("20" + m.group("y2"))

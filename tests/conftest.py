@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("POLICY_KB_DB", str(ROOT / "var" / "policy_kb.sqlite"))
 
 TEST_PORTS = {"RASA_PORT": 15005, "ACTION_PORT": 15055, "WEB_PORT": 18000}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
 import unicodedata
@@ -96,6 +97,7 @@ HTTP_BAD_CIPHER = "无法解密消息。Cannot decrypt the message."
 
 _XML_INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CHOICE = re.compile(r"[0-9０-９]{1,2}")
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 
 class InboundError(ValueError):
@@ -263,7 +265,14 @@ def _param(request: Request, name: str) -> str:
 
 
 def _clean(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """Credential value as text; a literal "${NAME}" left unexpanded reads env NAME.
+
+    Rasa substitutes ${NAME} only in unquoted YAML scalars; a quoted one
+    arrives as the placeholder itself and must not be taken as the secret.
+    """
+    text = "" if value is None else str(value).strip()
+    placeholder = _PLACEHOLDER.fullmatch(text)
+    return os.environ.get(placeholder.group(1), "").strip() if placeholder else text
 
 
 # --- customer-service API (late answers) ------------------------------------

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     r.add_post("/api/eligibility", public_api.api_eligibility)
     r.add_post("/api/checklist", public_api.api_checklist)
     r.add_get("/checklist", public_api.checklist_page)
+    r.add_get("/checklist/print", public_api.checklist_print)
     r.add_get("/checklist.pdf", public_api.checklist_pdf)
     r.add_get("/healthz", healthz)
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.web.appkeys import HTTP, KB_PROVIDER, SETTINGS
 from bot.web.errors import BadRequest, json_ok, read_json_object
-from bot.web.facts_form import fact_labels
+from bot.web.facts_form import fact_labels, route_names
 from bot.web.kb_access import hotline_numbers
 from bot.web.render import render
 
@@ -31,6 +31,7 @@ def _hotlines(request: web.Request) -> list[str]:
 
 async def chat_page(request: web.Request) -> web.Response:
     return render(request, "chat.html", {"fact_labels": fact_labels(),
+                                         "route_names": route_names(),
                                          "hotlines": _hotlines(request)})
 
 

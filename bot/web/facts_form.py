@@ -1,9 +1,13 @@
 """Facts form fields (from policy_kb/facts.yml) and reading the submitted form."""
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
 from typing import Any, Mapping
 
 from policy_kb.facts import FACTS, normalise_facts
+
+log = logging.getLogger(__name__)
 
 # Facts asked with this order or lower are shown first; the rest go under "更多情况".
 MAIN_ORDER_LIMIT = 80
@@ -31,6 +35,23 @@ def fields() -> list[dict]:
 
 def fact_labels() -> dict[str, str]:
     return {name: spec.get("label", name) for name, spec in FACTS.items()}
+
+
+@lru_cache(maxsize=1)
+def _route_names() -> tuple[tuple[str, str], ...]:
+    try:
+        from policy_kb.eligibility import load_rules
+
+        routes = load_rules().routes
+    except Exception:  # noqa: BLE001 - names are a nicety; ids still work
+        log.exception("eligibility rules could not be loaded")
+        return ()
+    return tuple((r["id"], r.get("name") or r["id"]) for r in routes if r.get("id"))
+
+
+def route_names() -> dict[str, str]:
+    """Eligibility route id -> Chinese name (policy_kb/rules)."""
+    return dict(_route_names())
 
 
 def form_to_raw(form: Mapping[str, Any]) -> dict:

@@ -49,11 +49,10 @@ def hotline_numbers(kb: Any) -> list[str]:
         return []
     numbers: list[str] = []
     for row in contacts or []:
-        values = row.values() if isinstance(row, dict) else [row]
-        for value in values:
-            if not isinstance(value, str):
-                continue
-            for num in _PHONE.findall(value):
-                if num not in numbers:
-                    numbers.append(num)
+        value = row.get("phone") if isinstance(row, dict) else row
+        if not isinstance(value, str):
+            continue
+        for num in _PHONE.findall(value):
+            if num not in numbers:
+                numbers.append(num)
     return numbers

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.web.appkeys import KB_PROVIDER
 from bot.web.errors import BadRequest, json_ok, read_json_object
 from bot.web.facts_form import fields, read_facts
 from bot.web.render import render
@@ -51,26 +52,37 @@ async def api_checklist(request: web.Request) -> web.Response:
     from policy_kb.checklist import build_checklist
 
     facts, _ = _facts_from_body(await read_json_object(request))
-    return json_ok(build_checklist(facts))
+    kb = request.app[KB_PROVIDER].get()
+    return json_ok(build_checklist(facts, kb=kb))
 
 
-def _checklist_html(facts: dict) -> str:
+def _checklist_html(facts: dict, kb) -> str:
+    """The printable checklist document (a full HTML page from policy_kb.checklist)."""
     from policy_kb.checklist import build_checklist, render_html
 
-    return render_html(build_checklist(facts), facts)
+    return render_html(build_checklist(facts, kb=kb))
 
 
 async def checklist_page(request: web.Request) -> web.Response:
-    facts, errors, raw = read_facts(request.query)
+    """Facts form; once submitted, the printable checklist below it (in a frame)."""
+    _facts, errors, raw = read_facts(request.query)
     submitted = bool(raw) or request.query.get("show") == "1"
-    checklist_html = ""
-    if submitted and not errors:
-        checklist_html = _checklist_html(facts)
-    pdf_url = "/checklist.pdf?" + urlencode(raw) if submitted and not errors else ""
+    query = urlencode(raw)
+    ready = submitted and not errors
     return render(request, "checklist.html", {
         "fields": fields(), "values": raw, "errors": errors, "submitted": submitted,
-        "checklist_html": checklist_html, "pdf_url": pdf_url,
+        "print_url": f"/checklist/print?{query}" if ready else "",
+        "pdf_url": f"/checklist.pdf?{query}" if ready else "",
     })
+
+
+async def checklist_print(request: web.Request) -> web.Response:
+    facts, errors, _raw = read_facts(request.query)
+    if errors:
+        raise BadRequest(FACT_ERRORS + "".join(e["message"] for e in errors))
+    html = await asyncio.to_thread(_checklist_html, facts, request.app[KB_PROVIDER].get())
+    return web.Response(text=html, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
 
 
 async def checklist_pdf(request: web.Request) -> web.Response:
@@ -78,8 +90,8 @@ async def checklist_pdf(request: web.Request) -> web.Response:
 
     facts, errors, _raw = read_facts(request.query)
     if errors:
-        raise BadRequest(FACT_ERRORS)
-    html = _checklist_html(facts)
+        raise BadRequest(FACT_ERRORS + "".join(e["message"] for e in errors))
+    html = await asyncio.to_thread(_checklist_html, facts, request.app[KB_PROVIDER].get())
     try:
         pdf = await asyncio.to_thread(html_to_pdf, html)
     except RenderError as exc:

@@ -6,6 +6,7 @@
   var pageData = JSON.parse(document.getElementById("page-data").textContent || "{}");
   var factLabels = pageData.fact_labels || {};
   var hotlines = pageData.hotlines || [];
+  var routeNames = pageData.route_names || {};
   var messages = document.getElementById("messages");
   var form = document.getElementById("composer");
   var input = document.getElementById("input");
@@ -100,7 +101,8 @@
       dl.appendChild(el("dd", null, value));
     }
     item("申报级别", e.target_title);
-    item("适用途径", e.route);
+    var route = e.route ? routeNames[e.route] || (/^[\x00-\x7f]*$/.test(e.route) ? "" : e.route) : "";
+    item("适用途径", route);
     if (Array.isArray(e.missing) && e.missing.length) {
       item("还需了解", e.missing.map(function (m) { return factLabels[m] || m; }).join("、"));
     }

@@ -121,16 +121,16 @@
   // ---------------------------------------------------------------- clause view
   function clauseBlock(c, className) {
     var box = el("div", className || "clause-card");
-    box.appendChild(el("div", "card-doc", c.title || docTitles[c.doc] || c.doc || ""));
+    var doc = c.short_title || c.title || docTitles[c.doc] || c.doc || "";
+    if (doc) box.appendChild(el("div", "card-doc", doc + (c.year ? "（" + c.year + "年）" : "")));
+    if (c.relation) {
+      box.appendChild(el("div", "card-relation " + c.relation,
+        c.prevails ? "较新的规定，与本条不一致时以此为准" : "较早的规定"));
+    }
     box.appendChild(el("div", "card-label", c.label || c.id));
     var text = c.full_text || c.text || c.quote || "";
     if (text) box.appendChild(el("div", "card-text", text));
-    ["change", "changes", "note", "diff"].forEach(function (key) {
-      var v = c[key];
-      if (typeof v === "string" && v) box.appendChild(el("div", "card-note", v));
-      if (Array.isArray(v)) v.forEach(function (s) { if (typeof s === "string") box.appendChild(el("div", "card-note", s)); });
-    });
-    if (c.id) {
+    if (c.id && !/current/.test(className || "")) {
       var open = el("button", "link-button", "打开此条");
       open.type = "button";
       open.addEventListener("click", function () { loadClause(c.id); });
@@ -205,9 +205,21 @@
       if (!related.length) {
         rel.appendChild(el("p", "muted", "其他通知中没有找到对应的规定。"));
       } else {
+        var summaries = [];
+        related.forEach(function (r) {
+          if (r.summary && summaries.indexOf(r.summary) < 0) {
+            summaries.push(r.summary);
+            var note = el("div", "card-note");
+            note.appendChild(el("strong", null, (r.point_name || "变化要点") + "："));
+            note.appendChild(document.createTextNode(r.summary));
+            rel.appendChild(note);
+          }
+        });
         var grid = el("div", "side-by-side");
-        grid.appendChild(clauseBlock(c, "clause-card current"));
-        related.forEach(function (r) { grid.appendChild(clauseBlock(r)); });
+        var all = related.filter(function (r) { return r.relation === "earlier"; })
+          .concat([Object.assign({}, c, { current: true })])
+          .concat(related.filter(function (r) { return r.relation !== "earlier"; }));
+        all.forEach(function (r) { grid.appendChild(clauseBlock(r, r.current ? "clause-card current" : null)); });
         rel.appendChild(grid);
       }
       box.appendChild(rel);
@@ -241,10 +253,11 @@
       var grid = el("div", "side-by-side");
       groups.forEach(function (g) {
         var col = el("div", "history-col");
-        var head = (g.title || docTitles[g.doc] || g.doc || "") + (g.date ? "（" + g.date + "）" : "");
+        var head = (g.short_title || g.title || docTitles[g.doc] || g.doc || "") + (g.date ? "（" + g.date + "）" : g.year ? "（" + g.year + "年）" : "");
         col.appendChild(el("h4", null, head));
-        (g.changes || []).forEach(function (s) { if (typeof s === "string") col.appendChild(el("p", "card-note", s)); });
-        g.clauses.forEach(function (c) { col.appendChild(clauseBlock(c, "clause-card compact")); });
+        g.clauses.forEach(function (c) {
+          col.appendChild(clauseBlock({ id: c.id, label: c.label, text: c.text }, "clause-card compact"));
+        });
         grid.appendChild(col);
       });
       hist.appendChild(grid);
@@ -269,12 +282,15 @@
     var head = el("div", "elig-head " + state[0]);
     head.appendChild(el("strong", null, state[1]));
     if (r.target_title) head.appendChild(el("span", null, " · 申报" + r.target_title));
-    if (r.route) head.appendChild(el("span", null, " · 途径：" + r.route));
+    if (r.route) head.appendChild(el("span", null, " · 途径：" + (r.route_name || r.route)));
     box.appendChild(head);
     if (Array.isArray(r.missing) && r.missing.length) {
       box.appendChild(el("p", null, "还需要了解：" + r.missing.map(function (m) { return factLabels[m] || m; }).join("、")));
     }
-    if (r.notice_used) box.appendChild(el("p", "muted", "适用通知：" + (Array.isArray(r.notice_used) ? r.notice_used.join("、") : r.notice_used)));
+    if (r.notice_title || r.notice_used) {
+      box.appendChild(el("p", "muted", "依据的最新通知：《" + (r.notice_title || docTitles[r.notice_used] || r.notice_used) + "》" +
+        (r.as_of ? "（按 " + r.as_of + " 已发布的通知判断）" : "")));
+    }
     function list(title, items) {
       if (!Array.isArray(items) || !items.length) return;
       box.appendChild(el("h3", null, title));
@@ -287,7 +303,7 @@
     (r.routes || []).forEach(function (route) {
       var sec = el("section", "route");
       var st = STATES[String(route.eligible === undefined ? null : route.eligible)] || STATES["null"];
-      sec.appendChild(el("h3", null, (route.route || "途径") + "：" + st[1]));
+      sec.appendChild(el("h3", null, (route.name || route.route || "途径") + "：" + st[1]));
       var table = el("table", "table");
       var tbody = el("tbody");
       (route.trace || []).forEach(function (t) {
@@ -307,7 +323,7 @@
       });
       table.appendChild(tbody);
       sec.appendChild(table);
-      (route.caveats || []).forEach(function (s) { if (typeof s === "string") sec.appendChild(el("p", "card-note", s)); });
+      if (route.change) sec.appendChild(el("p", "card-note", "变化：" + route.change));
       box.appendChild(sec);
     });
   }

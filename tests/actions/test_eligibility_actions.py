@@ -1,0 +1,86 @@
+"""The eligibility conversation's actions with real trackers and the real evaluator."""
+from __future__ import annotations
+
+import asyncio
+
+import yaml
+
+from actions.eligibility_form import ActionCheckEligibility, ActionEligibilityResult, ValidateEligibilityForm
+from actions.fact_form import ASK_ACTIONS
+from actions.kb_answers import ActionAnswerPolicy
+from policy_kb.facts import FACTS
+from tests.actions.conftest import citations_of, make_tracker, run_action, text_of
+
+DOMAIN = yaml.safe_load(open("domain.yml", encoding="utf-8"))
+
+
+def _slots(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_one_turn_question_is_answered_with_verdict_and_citation():
+    messages, events = run_action(ActionAnswerPolicy(), make_tracker("本科毕业在民企干了6年能直接报中级吗", "ask_non_public"))
+    payload = next(m["custom"]["eligibility"] for m in messages if m.get("custom", {}).get("eligibility"))
+    assert payload["eligible"] is True and payload["target_title"] == "中级"
+    assert "bt-2024:四/（六）" in citations_of(messages)
+    assert _slots(events)["education"] == "本科"
+
+
+def test_below_threshold_is_not_eligible():
+    messages, _ = run_action(ActionAnswerPolicy(), make_tracker("大专毕业在私企干了7年能报中级吗", "check_eligibility"))
+    payload = next(m["custom"]["eligibility"] for m in messages if m.get("custom", {}).get("eligibility"))
+    assert payload["eligible"] is not True
+
+
+def test_form_asks_next_missing_fact_then_accepts_correction():
+    validate = ValidateEligibilityForm()
+    tracker = make_tracker("本科", "inform", slots={"target_title": "中级", "employer_type": "非公",
+                                                  "requested_slot": "education"}, active_loop="eligibility_form")
+    _, events = run_action(validate, tracker)
+    slots = _slots(events)
+    assert slots["education"] == "本科"
+    assert slots["requested_slot"] not in (None, "education")
+    # correction while the form runs
+    tracker = make_tracker("不对，我是大专", "inform", slots={"target_title": "中级", "employer_type": "非公",
+                                                       "education": "本科", "requested_slot": "years_worked"},
+                           active_loop="eligibility_form")
+    _, events = run_action(validate, tracker)
+    assert _slots(events)["education"] == "大专"
+
+
+def test_bare_number_answers_the_question_asked():
+    tracker = make_tracker("8", "inform", slots={"target_title": "中级", "employer_type": "非公", "education": "大专",
+                                                "requested_slot": "years_worked"}, active_loop="eligibility_form")
+    _, events = run_action(ValidateEligibilityForm(), tracker)
+    assert _slots(events)["years_worked"] == 8
+
+
+def test_unknown_answer_is_skipped_not_asked_again():
+    tracker = make_tracker("不知道", "inform", slots={"target_title": "中级", "requested_slot": "employer_type"},
+                           active_loop="eligibility_form")
+    _, events = run_action(ValidateEligibilityForm(), tracker)
+    slots = _slots(events)
+    assert "employer_type" in slots["pending_facts"]
+    assert slots["requested_slot"] != "employer_type"
+
+
+def test_result_and_start_actions():
+    _, events = run_action(ActionCheckEligibility(), make_tracker("我是本科想评中级", "check_eligibility"))
+    assert _slots(events)["target_title"] == "中级"
+    tracker = make_tracker("", "inform", slots={"target_title": "中级", "employer_type": "非公", "education": "本科",
+                                               "years_worked": 5, "status": "在职"})
+    messages, _ = run_action(ActionEligibilityResult(), tracker)
+    assert "结论" in text_of(messages) and citations_of(messages)
+
+
+def test_every_fact_has_slot_ask_action_and_question():
+    for fact, spec in FACTS.items():
+        assert fact in DOMAIN["slots"], fact
+        assert f"action_ask_{fact}" in DOMAIN["actions"], fact
+        assert spec.get("question")
+    messages = []
+    from rasa_sdk.executor import CollectingDispatcher
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ASK_ACTIONS["education"]().run(dispatcher, make_tracker("", "inform"), {}))
+    assert dispatcher.messages[0]["buttons"][0]["title"] == FACTS["education"]["values"][0]
+    del messages
