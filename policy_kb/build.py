@@ -28,6 +28,8 @@ APPLIED_KINDS = {"artefact", "spacing", "page_break", "page_edge_repeat", "page_
                  "stray_word", "markup"}
 # Errata kinds that document the seeds without changing the project copy.
 RECORD_KINDS = {"variant", "missing_text", "noted"}
+# topic keyword rules look at real headings only (a lead phrase this short or shorter)
+RULE_HEADING_MAX = 24
 
 
 # --------------------------------------------------------------------------- loading
@@ -125,7 +127,8 @@ def schedule_rows(doc: Document, clause_id: str, label: str, clause_text: str) -
 # --------------------------------------------------------------------------- topics
 
 def assign_topics(docs: list[Document], topics_cfg: dict) -> dict[str, list[str]]:
-    """clause id -> topic ids, from the hand-assigned lists plus heading keyword rules."""
+    """clause id -> topic ids: hand-assigned lists plus keyword rules on the heading
+    (the heading line up to its first full stop or colon)."""
     result: dict[str, list[str]] = {}
     all_ids = {c.id: c for d in docs for c in d.clauses}
     for topic in topics_cfg.get("topics", []):
@@ -133,7 +136,8 @@ def assign_topics(docs: list[Document], topics_cfg: dict) -> dict[str, list[str]
         chosen = set(topic.get("clauses") or [])
         for needle in topic.get("heading_rules") or []:
             for clause in all_ids.values():
-                if needle in clause.text.split("\n", 1)[0]:
+                heading = heading_title(clause.text, limit=200)
+                if len(heading) <= RULE_HEADING_MAX and needle in heading:
                     chosen.add(clause.id)
         for cid in chosen:
             if cid in all_ids and tid not in result.setdefault(cid, []):
@@ -216,6 +220,7 @@ def _write(db, docs, topics_cfg, errata, clause_topics):
                 "rid": rid, "id": c.id, "doc": c.doc, "path": c.path, "parent": c.parent,
                 "ord": c.ord, "depth": c.depth, "kind": c.kind, "heading": heading,
                 "text": c.text, "full_text": full_text(c), "label": label,
+                "match_text": text.squash(text.normalise(c.text)),
                 "title": meta.get("title"), "year": meta.get("year"), "doc_ord": order,
                 "line_start": c.line_start, "line_end": c.line_end,
             })

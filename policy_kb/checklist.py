@@ -332,6 +332,8 @@ def build_checklist(facts: Any = None, kb: Any = None) -> dict:
         if status == YES:
             result["applicable"] = False
             result["notes"].append({"text": entry["text"], "citations": citer.cite(entry)})
+        elif status == MAYBE:
+            result["notes"].append(_plain(entry, status, citer))
     if not result["applicable"]:
         return _finish(result, citer, FACTS, set(), kb)
 
@@ -383,8 +385,9 @@ def build_checklist(facts: Any = None, kb: Any = None) -> dict:
         if status == NO:
             continue
         record = _plain(entry, status, citer)
-        record["text"] = record["text"].replace("{newest_title}", f"《{newest.get('title') or meta.get('newest_notice', '')}》") \
-                                       .replace("{newest_date}", newest.get("date") or "日期不详")
+        title = newest.get("title") or meta.get("newest_notice", "")
+        record["text"] = (record["text"].replace("{newest_title}", f"《{title}》")
+                          .replace("{newest_date}", newest.get("date") or "日期不详"))
         result["notes"].append(record)
 
     unit = data.get("unit_materials") or {}

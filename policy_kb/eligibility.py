@@ -111,24 +111,24 @@ def _squash(text: str) -> str:
 
 
 def quote_from(text: str, hint: str | None) -> str | None:
-    """The sentence of ``text`` that contains ``hint`` (whitespace ignored), or None."""
-    flat = _squash(text)
-    if not flat:
+    """The sentence of ``text`` that contains ``hint`` (whitespace ignored), or None.
+    A heading line is its own sentence, so quotes do not start with the heading."""
+    if not text or not hint:
         return None
-    if hint:
-        pos = flat.find(_squash(hint))
-        if pos < 0:
-            return None
-        start = max(flat.rfind(ch, 0, pos) for ch in "。；\n") + 1
-        ends = [i for i in (flat.find(ch, pos + len(_squash(hint))) for ch in "。；") if i >= 0]
-        end = min(ends) + 1 if ends else len(flat)
-        sentence = flat[start:end]
-        if len(sentence) > QUOTE_LIMIT:
-            offset = max(0, pos - start - 20)
-            sentence = ("…" if offset else "") + sentence[offset:offset + QUOTE_LIMIT] + "…"
-        return sentence
-    first = re.split(r"(?<=[。；])", flat, maxsplit=1)[0]
-    return first[:QUOTE_LIMIT] + ("…" if len(first) > QUOTE_LIMIT else "")
+    key = _squash(hint)
+    lines = [_squash(line) for line in text.split("\n")]
+    flat = next((line for line in lines if key in line), None) or "".join(lines)
+    pos = flat.find(key)
+    if not key or pos < 0:
+        return None
+    start = max(flat.rfind(ch, 0, pos) for ch in "。；") + 1
+    ends = [i for i in (flat.find(ch, pos + len(key)) for ch in "。；") if i >= 0]
+    end = min(ends) + 1 if ends else len(flat)
+    sentence = flat[start:end]
+    if len(sentence) > QUOTE_LIMIT:
+        offset = max(0, pos - start - 20)
+        sentence = ("…" if offset else "") + sentence[offset:offset + QUOTE_LIMIT] + "…"
+    return sentence
 
 
 @lru_cache(maxsize=512)
@@ -146,7 +146,7 @@ def clause_quote(clause_id: str, hint: str | None) -> str | None:
         found = quote_from(clause.get(key) or "", hint)
         if found:
             return found
-    return quote_from(clause.get("text") or "", None)
+    return None
 
 
 # ====================================================================== conditions
@@ -316,6 +316,10 @@ def _with_defaults(cond: Any, clause: str | None, quote: str | None, text: str |
         out["not"] = _with_defaults(out["not"], clause, quote, None)
         return out
     if "ref" in out:
+        if clause and not out.get("clause"):
+            out["clause"] = clause
+            if quote and not out.get("quote"):
+                out["quote"] = quote
         return out
     if not out.get("clause"):
         if clause:
@@ -657,7 +661,8 @@ def evaluate(facts: Any, as_of: Any = None) -> dict:
     if evaluated:
         caveats.append(general.get("not_in_force_note", ""))
     changes = [r["change"] for r in focus + shown_notes if r.get("change")]
-    citations = [c for r in focus + requirements + shown_notes for c in r["citations"]]
+    cited_req = failed_req or open_req
+    citations = [c for r in focus + cited_req + shown_notes for c in r["citations"]]
     target = wanted or (best["target_title"] if best and eligible is not False else None)
     notice_used = best["notice"] if best else (max(evaluated, key=lambda r: r["_date"])["notice"]
                                               if evaluated else None)

@@ -14,6 +14,11 @@ _CLAUSE_FIELDS = ("id", "doc", "path", "parent", "ord", "depth", "kind", "headin
                   "full_text", "label", "title", "year", "line_start", "line_end")
 
 
+def normalise_id(clause_id: str) -> str:
+    """Ids always use full-width parentheses; accept half-width ones and stray spaces."""
+    return "".join(clause_id.split()).replace("(", "（").replace(")", "）")
+
+
 class KBNotBuilt(FileNotFoundError):
     """The SQLite file is missing; run ``python -m policy_kb build``."""
 
@@ -92,11 +97,13 @@ class KB:
     def clause(self, clause_id: str) -> dict | None:
         if not isinstance(clause_id, str):
             return None
-        rows = self._rows("SELECT * FROM clauses WHERE id = ?", (clause_id.strip(),))
+        rows = self._rows("SELECT * FROM clauses WHERE id = ?", (normalise_id(clause_id),))
         return self._clause_dict(rows[0]) if rows else None
 
     def children(self, clause_id: str) -> list[dict]:
-        rows = self._rows("SELECT * FROM clauses WHERE parent = ? ORDER BY ord", (clause_id,))
+        if not isinstance(clause_id, str):
+            return []
+        rows = self._rows("SELECT * FROM clauses WHERE parent = ? ORDER BY ord", (normalise_id(clause_id),))
         return [self._clause_dict(r) for r in rows]
 
     def clauses(self, doc: str | None = None) -> list[dict]:
@@ -119,7 +126,7 @@ class KB:
         expression = searchlib.match_expression(q)
         if not expression:
             return []
-        sql = ("SELECT c.id, c.doc, c.label, c.title, c.heading, c.text, c.year, c.doc_ord, c.ord, c.kind, "
+        sql = ("SELECT c.id, c.doc, c.label, c.title, c.heading, c.text, c.year, c.doc_ord, c.ord, c.kind, c.match_text, "
                "bm25(clause_fts, ?, ?, ?) AS bm25 FROM clause_fts JOIN clauses c ON c.rid = clause_fts.rowid "
                "WHERE clause_fts MATCH ?")
         params: list = [*searchlib.BM25_WEIGHTS, expression]

@@ -18,6 +18,7 @@ MAX_QUERY_CHARS = 200      # longer input is cut (a question is never that long)
 CANDIDATES = 80
 BM25_WEIGHTS = (1.0, 0.35, 0.25)   # words, chars, context
 SNIPPET_CHARS = 120
+DATE_IN_QUERY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日")
 YEAR_BONUS = 0.6           # the query names a year: that notice first
 YEAR_PENALTY = 0.6
 LATEST_BONUS = 0.35        # "今年", "最新": the newest notice first
@@ -79,7 +80,7 @@ def analyse(query, config: SearchConfig) -> Query:
     """Turn whatever the user typed into search terms (never raises on strings)."""
     if not isinstance(query, str):
         query = ""
-    normalised = text.normalise(query)[:MAX_QUERY_CHARS]
+    normalised = text.normalise(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]
     words = []
     for word in text.search_words(normalised):
         if word not in words:
@@ -102,6 +103,8 @@ def analyse(query, config: SearchConfig) -> Query:
             singles.append(word)
             continue
         add_group(word, config.synonyms.get(word, []))
+    for m in DATE_IN_QUERY.finditer(normalised):   # "6月20日" matches "6 月 20 日" too
+        add_group(text.squash(m.group(0)), [])
     for key, values in config.synonyms.items():
         if key in normalised and key not in covered and key not in config.stopwords:
             add_group(key, values)
@@ -139,11 +142,12 @@ def rerank(query: Query, rows: list[dict], clause_topics: dict[str, list[str]],
     if not rows:
         return []
     best = max(-r["bm25"] for r in rows) or 1.0
+    squashed = [[text.squash(t) for t in g] for g in query.groups]
     scored = []
     for row in rows:
-        body = text.squash(text.normalise(row["text"]))
-        matched = sum(1 for g in query.groups if any(text.squash(t) in body for t in g))
-        coverage = matched / len(query.groups) if query.groups else 0.0
+        body = row.get("match_text") or text.squash(text.normalise(row["text"]))
+        matched = sum(1 for g in squashed if any(t in body for t in g))
+        coverage = matched / len(squashed) if squashed else 0.0
         score = (-row["bm25"] / best) + 1.2 * coverage
         if query.topics and set(query.topics) & set(clause_topics.get(row["id"], [])):
             score += 0.4
@@ -166,8 +170,13 @@ def rerank(query: Query, rows: list[dict], clause_topics: dict[str, list[str]],
 def snippet(body: str, terms: list[str], width: int = SNIPPET_CHARS) -> str:
     """A window of ``body`` around the first match, HTML-escaped, matches in <mark>."""
     flat = body.replace("\n", " ")
-    usable = sorted({t for t in terms if t and text.is_meaningful(t)}, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(t) for t in usable), re.IGNORECASE) if usable else None
+    usable = {t for t in terms if t and text.is_meaningful(t)}
+    if any(len(t) > 1 for t in usable):       # single characters only when nothing longer
+        usable = {t for t in usable if len(t) > 1}
+    ordered = sorted(usable, key=len, reverse=True)
+    # white-space tolerant: "6月20日" also marks "6 月 20 日"
+    alternatives = [r"\s*".join(re.escape(ch) for ch in text.squash(t)) for t in ordered]
+    pattern = re.compile("|".join(a for a in alternatives if a), re.IGNORECASE) if ordered else None
     first = pattern.search(flat) if pattern else None
     start = 0
     if first:

@@ -19,6 +19,8 @@ _tokenizer = None
 # Characters that carry meaning for search: CJK, letters, digits.
 _WORD_CHAR = re.compile(r"[\w\u3400-\u9fff]")
 _SPACE = re.compile(r"\s+")
+# control and format characters (keep ordinary white space)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 def _read_dictionary(path: Path):
@@ -71,7 +73,7 @@ def tokenizer():
 def normalise(text: str) -> str:
     """NFKC (full-width letters/digits to half-width), lower case, no control chars."""
     text = unicodedata.normalize("NFKC", text or "")
-    return "".join(ch for ch in text if ch.isprintable() or ch.isspace()).lower()
+    return _CONTROL.sub("", text).lower()
 
 
 def is_meaningful(token: str) -> bool:

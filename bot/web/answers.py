@@ -31,9 +31,17 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def key_sentence(text: str, query: str = "") -> str:
-    """The sentence of ``text`` that matches the query best (else the first real one)."""
-    candidates = [s for s in sentences(text) if len(_HEADING_PREFIX.sub("", s)) > 4]
+def _bare(sentence: str) -> str:
+    return _HEADING_PREFIX.sub("", sentence).strip().rstrip("。；;.")
+
+
+def key_sentence(text: str, query: str = "", heading: str = "") -> str:
+    """The sentence of ``text`` that matches the query best (else the first one that is
+    more than the clause heading)."""
+    candidates = [s for s in sentences(text) if len(_bare(s)) > 4]
+    heading = (heading or "").rstrip("…。")
+    if heading and len(candidates) > 1:
+        candidates = [s for s in candidates if _bare(s) != heading] or candidates
     if not candidates:
         return (text or "").strip()
     if query.strip():
@@ -52,10 +60,10 @@ def key_sentence(text: str, query: str = "") -> str:
 def ready_answer(clause: dict, query: str = "") -> str:
     """Key sentence + "依据：《…》…" (the clause label already names the notice)."""
     body = clause.get("full_text") or clause.get("text") or ""
-    sentence = _HEADING_PREFIX.sub("", key_sentence(body, query)).strip()
+    sentence = _HEADING_PREFIX.sub("", key_sentence(body, query, clause.get("heading") or "")).strip()
     label = clause.get("label") or ""
     title = clause.get("title") or ""
-    if title and f"《{title}》" not in label:
+    if title and not label.startswith("《"):
         label = f"《{title}》{label}"
     if sentence and sentence[-1] not in "。！？":
         sentence = sentence.rstrip("；，,;") + "。"

@@ -11,7 +11,7 @@ from policy_kb.checklist import (build_checklist, check_list_against_kb, evaluat
 from policy_kb.facts import FACTS, normalise_fact
 
 
-def FACTS_NORMAL(name, value):
+def normalised(name, value):
     return normalise_fact(name, value)[0]
 
 DATA = load_materials()
@@ -120,7 +120,7 @@ def test_conditions_use_known_facts_and_values():
                         elif spec["type"] == "enum":
                             assert value in spec["values"], (leaf, value)
                         else:  # free text (series, award): a normalised value must map to itself
-                            assert FACTS_NORMAL(leaf["fact"], value) == value, (leaf, value)
+                            assert normalised(leaf["fact"], value) == value, (leaf, value)
                     if "gte" in leaf:
                         assert spec["type"] == "number"
                     if "contains_any" in leaf:

@@ -87,3 +87,12 @@ def test_query_topics(kb):
     assert "fees" in kb.query_topics("评职称要交多少钱")
     assert "non_public" in kb.query_topics("民企员工")
     assert kb.query_topics("") == []
+
+
+def test_search_is_whitespace_tolerant(kb):
+    # the 2024 notice prints "6 月 20 日" and "2024 年" with spaces
+    results = kb.search("6月20日", limit=3)
+    assert "bt-2024:二/（二）" in [r["id"] for r in results]
+    top = next(r for r in results if r["id"] == "bt-2024:二/（二）")
+    assert "<mark>6 月 20 日</mark>" in top["snippet"]
+    assert kb.search("2024年职称申报人数统计表", limit=1)[0]["id"] == "bt-2024:三/（二）/4"

@@ -153,3 +153,8 @@ def test_parse_rejects_a_file_without_front_matter(tmp_path):
     bad.write_text("一、没有元数据\n", encoding="utf-8")
     with pytest.raises(SourceError):
         parse_file(bad)
+
+
+def test_clause_lookup_accepts_half_width_parentheses(kb):
+    assert kb.clause("bt-2024:四/(六)")["id"] == "bt-2024:四/（六）"
+    assert len(kb.children("bt-2024:四/(五)")) == 5

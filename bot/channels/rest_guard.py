@@ -1,0 +1,182 @@
+"""REST input channel that never answers with silence or a 500.
+
+Rasa 3.6's own REST channel (`rest:` in credentials.yml) has two gaps:
+
+* A request body that is JSON but not an object (``[]``, ``"hi"``), or a ``message`` or
+  ``sender`` of the wrong type, ends in an exception inside the handler: HTTP 500.
+  A body that is not JSON at all gets Sanic's English 400 page.
+* When a custom action fails (action server down, or an action raising), Rasa's
+  ``MessageProcessor._run_action`` logs "Encountered an exception while running action"
+  and carries on without the action's events: the user gets ``[]`` — silence.
+
+``GuardedRestInput`` keeps the same URL (``/webhooks/rest/webhook``, its name is
+``rest``) and the same reply format, and adds:
+
+* a 4xx with a clear Chinese message for a body or field of the wrong shape;
+* a polite apology with the hotline numbers (read from the knowledge base) whenever a
+  user message got no reply at all;
+* log lines with ID-card and mobile numbers masked (policy_kb.privacy.mask_pii).
+
+Wiring (credentials.yml): replace the ``rest:`` block by
+``bot.channels.rest_guard.GuardedRestInput:``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
+
+import rasa.utils.endpoints
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse, ResponseStream
+
+from policy_kb.privacy import mask_pii
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_MESSAGE_CHARS = 10_000
+MAX_SENDER_CHARS = 128
+# Rasa commands that legitimately produce no reply.
+SILENT_COMMANDS = ("/restart", "/session_start", "/back")
+
+EXAMPLE = '{"sender": "user-1", "message": "你好"}'
+ERR_EMPTY = "请求内容为空，请以 JSON 对象提交，例如 " + EXAMPLE + "。"
+ERR_NOT_JSON = "请求内容不是有效的 JSON，请检查格式，例如 " + EXAMPLE + "。"
+ERR_NOT_OBJECT = "请求内容应为 JSON 对象，例如 " + EXAMPLE + "。"
+ERR_TOO_LARGE = f"请求内容过大（上限 {MAX_BODY_BYTES // 1024} KB）。"
+ERR_MESSAGE_TYPE = "message 字段应为文字（字符串），例如 " + EXAMPLE + "。"
+ERR_MESSAGE_LONG = f"消息太长了，请控制在 {MAX_MESSAGE_CHARS} 字以内。"
+ERR_SENDER = f"sender 字段应为 1 至 {MAX_SENDER_CHARS} 个字符的会话标识（字符串），例如 " + EXAMPLE + "。"
+ERR_METADATA = "metadata 字段应为 JSON 对象。"
+
+APOLOGY = "抱歉，系统暂时出了点问题，没能回答您刚才的消息。请稍后再试一次；"
+NO_HOTLINE = "如着急，也可以咨询所在单位人事部门或当地人力资源和社会保障部门。"
+
+
+class RequestError(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _error(exc: RequestError) -> HTTPResponse:
+    return response.json({"error": exc.message}, status=exc.status,
+                         dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def parse_body(raw: Optional[bytes]) -> Dict[str, Any]:
+    """The request as a dict with a valid sender, message and metadata, or RequestError."""
+    raw = raw or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise RequestError(ERR_TOO_LARGE, 413)
+    if not raw.strip():
+        raise RequestError(ERR_EMPTY)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise RequestError(ERR_NOT_JSON)
+    if not isinstance(data, dict):
+        raise RequestError(ERR_NOT_OBJECT)
+    message = data.get("message")
+    if not isinstance(message, str):
+        raise RequestError(ERR_MESSAGE_TYPE)
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise RequestError(ERR_MESSAGE_LONG, 413)
+    sender = data.get("sender")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise RequestError(ERR_SENDER)
+    metadata = data.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise RequestError(ERR_METADATA)
+    input_channel = data.get("input_channel")
+    if not isinstance(input_channel, str) or not input_channel:
+        input_channel = None
+    return {"sender": sender, "message": message, "metadata": metadata, "input_channel": input_channel}
+
+
+_hotline_cache: Optional[List[str]] = None
+
+
+def hotline_numbers() -> List[str]:
+    """Hotline numbers printed in the notices; [] when the knowledge base is unreadable."""
+    global _hotline_cache
+    if _hotline_cache is None:
+        numbers: List[str] = []
+        try:
+            from policy_kb.kb import KB
+
+            for row in KB(auto_build=False).contacts():
+                phone = row.get("phone")
+                if isinstance(phone, str) and phone and phone not in numbers:
+                    numbers.append(phone)
+        except Exception as exc:  # noqa: BLE001 - the apology itself must never fail
+            logger.warning("Hotline numbers unavailable for the apology message: %s", exc)
+            return []
+        _hotline_cache = numbers
+    return _hotline_cache
+
+
+def apology_text() -> str:
+    numbers = hotline_numbers()
+    if numbers:
+        return APOLOGY + "如着急，可以拨打职称咨询服务热线：" + "、".join(numbers) + "。"
+    return APOLOGY + NO_HOTLINE
+
+
+def needs_apology(text: Text, messages: List[Dict[Text, Any]]) -> bool:
+    """True when a user message got no reply at all (a failed action, an exception)."""
+    if messages:
+        return False
+    return not text.strip().startswith(SILENT_COMMANDS)
+
+
+class GuardedRestInput(RestInput):
+    """Rasa's REST channel with input checks and an apology instead of silence."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = Blueprint("guarded_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+            try:
+                body = parse_body(request.body)
+            except RequestError as exc:
+                return _error(exc)
+            text, sender = body["message"], body["sender"]
+            input_channel = body["input_channel"] or self.name()
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                return response.stream(
+                    self.stream_response(on_new_message, text, sender, input_channel, body["metadata"]),
+                    content_type="text/event-stream",
+                )
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=input_channel,
+                                                 metadata=body["metadata"]))
+            except CancelledError:
+                logger.error("REST message timed out (sender %s): %s", sender, mask_pii(text)[:200])
+            except Exception:  # noqa: BLE001 - answered with an apology below
+                logger.exception("REST message failed (sender %s): %s", sender, mask_pii(text)[:200])
+            messages = collector.messages
+            if needs_apology(text, messages):
+                logger.warning("No reply to a message of sender %s (an action failed?): apology sent", sender)
+                messages = [{"recipient_id": sender, "text": apology_text()}]
+            return response.json(messages)
+
+        return webhook
