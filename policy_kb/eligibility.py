@@ -167,22 +167,36 @@ class Outcome:
     ok: bool | None
     trace: list[dict] = field(default_factory=list)
     missing: set = field(default_factory=set)
+    # facts taken as their usual value because they are unknown ("if_unknown: assume"),
+    # with the caveat that says so
+    assumed: set = field(default_factory=set)
+    assumptions: list = field(default_factory=list)
+
+
+def _merge_assumptions(results: list[Outcome]) -> tuple[set, list]:
+    facts = set().union(*(r.assumed for r in results)) if results else set()
+    texts = []
+    for r in results:
+        texts += [t for t in r.assumptions if t not in texts]
+    return facts, texts
 
 
 def _all(results: list[Outcome]) -> Outcome:
     trace = [t for r in results for t in r.trace]
     missing = set().union(*(r.missing for r in results)) if results else set()
+    assumed, texts = _merge_assumptions(results)
     if any(r.ok is False for r in results):
         return Outcome(False, trace, missing)
     if any(r.ok is None for r in results):
-        return Outcome(None, trace, missing)
-    return Outcome(True, trace, set())
+        return Outcome(None, trace, missing, assumed, texts)
+    return Outcome(True, trace, set(), assumed, texts)
 
 
 def _any(results: list[Outcome]) -> Outcome:
-    for r in results:
-        if r.ok is True:
-            return Outcome(True, list(r.trace), set())
+    passing = [r for r in results if r.ok is True]
+    if passing:
+        best = next((r for r in passing if not r.assumed), passing[0])
+        return Outcome(True, list(best.trace), set(), set(best.assumed), list(best.assumptions))
     trace = [t for r in results for t in r.trace]
     open_ = [r for r in results if r.ok is None]
     if open_:
@@ -195,7 +209,7 @@ def _join(values, msgs: dict) -> str:
     values = [str(v) for v in values]
     if len(values) <= 1:
         return "".join(values)
-    return msgs.get("values_joiner", "、").join(values[:-1]) + msgs.get("values_last_joiner", "或") + values[-1]
+    return msgs["values_joiner"].join(values[:-1]) + msgs["values_last_joiner"] + values[-1]
 
 
 def _describe(cond: dict, op: str, ctx: Ctx) -> str:
@@ -213,7 +227,7 @@ def _describe(cond: dict, op: str, ctx: Ctx) -> str:
     set_name = (ctx.rules.sets.get(value) or {}).get("name", value) if op in ("in_set", "not_in_set") else ""
     shown = value
     if isinstance(value, bool):
-        shown = "是" if value else "否"
+        shown = msgs["bool_words"][bool(value)]
     template = ops.get(key) or "{label} {value}"
     return template.format(label=spec.get("label", name or ""), value=shown, unit=spec.get("unit", ""),
                            values=_join(values, msgs), set=set_name)
@@ -280,6 +294,9 @@ def _leaf(cond: dict, ctx: Ctx) -> Outcome:
     entry["condition"] = _describe(cond, op, ctx)
     value = ctx.facts.get(name)
     if value is None:
+        if cond.get("if_unknown") == "assume":
+            entry["assumed"] = True
+            return Outcome(True, [entry], set(), {name}, [cond["assumed"]] if cond.get("assumed") else [])
         return Outcome(None, [entry], {name})
     ref = cond[op]
     if op == "known":
@@ -342,7 +359,7 @@ def eval_cond(cond: Any, ctx: Ctx) -> Outcome:
         return _any([eval_cond(c, ctx) for c in cond["any"] or []])
     if "not" in cond:
         inner = eval_cond(cond["not"], ctx)
-        ok = None if inner.ok is None else not inner.ok
+        ok = None if inner.ok is None or inner.assumed else not inner.ok
         return Outcome(ok, inner.trace, inner.missing if ok is None else set())
     if "ref" in cond:
         named = ctx.rules.named.get(cond["ref"])
@@ -426,6 +443,8 @@ class OptionResult:
     outcome_trace: list[dict]
     missing: set
     caveats: list[str]
+    assumed: set = field(default_factory=set)
+    assumptions: list = field(default_factory=list)
 
 
 def _eval_option(option: dict, version: dict, src: dict, ctx: Ctx) -> list[OptionResult]:
@@ -455,7 +474,8 @@ def _eval_option(option: dict, version: dict, src: dict, ctx: Ctx) -> list[Optio
             outcome=outcome, by_design=out.ok is True and result is None, target=target,
             targets=[target] if target else list(option.get("targets") or []),
             outcome_trace=out.trace, missing=out.missing if out.ok is None else set(),
-            caveats=list(option.get("caveats") or [])))
+            caveats=list(option.get("caveats") or []), assumed=set(out.assumed),
+            assumptions=list(out.assumptions)))
     return results
 
 
@@ -490,13 +510,17 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
     design = [o for o in options if o.outcome is None and o.by_design]
     undecided = [o for o in options if o.outcome is None and not o.by_design]
     if passing:
-        best = max(passing, key=lambda o: _rank(ctx, o.target))
+        best = max(passing, key=lambda o: (_rank(ctx, o.target), not o.assumed))
         chosen, eligible = [best], True
     elif design or undecided:
         chosen, eligible = design + undecided, None
     else:
         chosen, eligible = options, False
     missing = set().union(*(o.missing for o in undecided)) if undecided else set()
+    assumed = set().union(*(o.assumed for o in chosen)) if eligible is not False else set()
+    assumptions = [t for o in chosen for t in o.assumptions] if eligible is not False else []
+    if eligible is None and missing:
+        missing |= assumed  # asking anyway: ask what was assumed as well
     if gate.ok is None or scope.ok is None:
         if eligible is not False:
             # who the route is for is still open: ask that first, the rest only if it applies
@@ -508,6 +532,7 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
         caveats += [c for c in src.get("caveats") or [] if c not in caveats]
     for o in chosen if eligible is not False else []:
         caveats += [c for c in o.caveats if c not in caveats]
+    caveats += [c for c in assumptions if c not in caveats]
     targets = []
     for o in chosen:
         for t in o.targets:
@@ -539,6 +564,8 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
         "missing": _ordered(missing),
         "change": change,
         "_applies": gate.ok is True and scope.ok is True,
+        "_assumed": assumed,
+        "_assumptions": assumptions,
         "_priority": route.get("priority", 50),
         "_date": notice["date"],
     }
@@ -638,6 +665,9 @@ def evaluate(facts: Any, as_of: Any = None) -> dict:
         asking = [r for r in undecided if r["missing"]]
         for r in asking:
             missing |= set(r["missing"])
+        if asking:
+            for r in requirements:
+                missing |= r["_assumed"]  # "who may apply" is asked first when asking anyway
         if wanted is None and asking:
             missing.add("target_title")
         # a route is named only when the notices leave the case to the series' conditions
@@ -661,7 +691,10 @@ def evaluate(facts: Any, as_of: Any = None) -> dict:
     if evaluated:
         caveats.append(general.get("not_in_force_note", ""))
     changes = [r["change"] for r in focus + shown_notes if r.get("change")]
-    cited_req = failed_req or open_req
+    assumed_req = [r for r in requirements if r["eligible"] is True and r["_assumed"]]
+    if not failed_req:
+        caveats[-1:-1] = [c for r in assumed_req for c in r["_assumptions"]]
+    cited_req = failed_req or open_req or assumed_req
     citations = [c for r in focus + cited_req + shown_notes for c in r["citations"]]
     target = wanted or (best["target_title"] if best and eligible is not False else None)
     notice_used = best["notice"] if best else (max(evaluated, key=lambda r: r["_date"])["notice"]

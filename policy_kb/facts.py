@@ -26,6 +26,19 @@ def load_facts(path: Path = FACTS_PATH) -> dict[str, dict]:
 
 
 FACTS: dict[str, dict] = load_facts()
+_DATA = yaml.safe_load(FACTS_PATH.read_text(encoding="utf-8")) or {}
+MESSAGES: dict[str, str] = _DATA.get("messages") or {}
+_DURATIONS: dict = _DATA.get("durations") or {}
+
+
+def _words_re(words: list[str], at_start: bool) -> re.Pattern:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+    return re.compile(f"^(?:{alternatives})+" if at_start else f"(?:{alternatives})+$")
+
+
+_PREFIX_RE = _words_re(_DURATIONS.get("prefixes", []), True)
+_SUFFIX_RE = _words_re(_DURATIONS.get("suffixes", []), False)
+_MONTH_SUFFIX_RE = _words_re(_DURATIONS.get("month_suffixes", []), False)
 
 
 def asking_order() -> list[str]:
@@ -85,8 +98,7 @@ def parse_years(text: Any) -> float | None:
     if not s or len(s) > MAX_TEXT:
         return None
     s = s.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
-    s = re.sub(r"^(?:已经|已|满|整|共|累计|大概|大约|约|差不多|将近|有|工作了?|干了)+", "", s)
-    s = re.sub(r"(?:了|多|左右|以上|整|啦|吧|。|，|！)+$", "", s)
+    s = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", s))
     try:
         return float(s)
     except ValueError:
@@ -123,8 +135,7 @@ def parse_number(text: Any) -> float | None:
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         return None
     s = text.strip().translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
-    s = re.sub(r"^(?:已经|已|满|共|累计|约|大约)+", "", s)
-    s = re.sub(r"(?:个月|个|月|了|多|左右)+$", "", s)
+    s = _MONTH_SUFFIX_RE.sub("", _PREFIX_RE.sub("", s))
     return _cn_to_number(s)
 
 
@@ -161,20 +172,22 @@ def _lookup_bool(spec: dict, value: Any) -> bool | None:
     return None
 
 
-def _error(name: str, spec: dict, problem: str) -> dict:
-    label = spec.get("label", name)
-    if spec.get("type") == "enum":
-        allowed = "、".join(spec.get("values", []))
-        hint = f"可选：{allowed}"
-    elif spec.get("type") == "bool":
-        hint = "请回答“是”或“否”"
-    elif spec.get("type") == "number":
+def _error(name: str, spec: dict, key: str, value: Any = "") -> dict:
+    m = MESSAGES
+    kind = spec.get("type")
+    if kind == "enum":
+        hint = m["hint_enum"].format(values=m["list_joiner"].join(spec.get("values", [])))
+    elif kind == "bool":
+        hint = m["hint_bool"]
+    elif kind == "number":
         unit = spec.get("unit", "")
-        example = "如“3”“三个月”" if unit == "月" else "如“5”“五年”“一年半”"
-        hint = f"请填写{spec.get('min', 0)}到{spec.get('max', '')}之间的数字（单位：{unit}），{example}"
+        example = m["example_months"] if spec.get("parse") == "months" else m["example_years"]
+        hint = m["hint_number"].format(min=spec.get("min", 0), max=spec.get("max", ""), unit=unit,
+                                       example=example)
     else:
-        hint = f"请用不超过{MAX_TEXT}个字填写"
-    return {"fact": name, "message": f"“{label}”（{name}）{problem}；{hint}。"}
+        hint = m["hint_text"].format(limit=MAX_TEXT)
+    text = m[key].format(label=spec.get("label", name), name=name, value=_show(value), hint=hint)
+    return {"fact": name, "message": text}
 
 
 def _show(value: Any) -> str:
@@ -190,30 +203,30 @@ def normalise_fact(name: str, value: Any) -> tuple[Any, dict | None, str | None]
     kind = spec.get("type")
     if kind == "enum":
         if not isinstance(value, str) or len(value) > MAX_TEXT:
-            return None, _error(name, spec, f"的取值“{_show(value)}”无法识别"), None
+            return None, _error(name, spec, "unknown_value", value), None
         found = _lookup_enum(spec, value)
         if found is None:
-            return None, _error(name, spec, f"的取值“{_show(value)}”无法识别"), None
+            return None, _error(name, spec, "unknown_value", value), None
         note = (spec.get("note") or {}).get(_clean(value))
         return found, None, note
     if kind == "bool":
         found = _lookup_bool(spec, value)
         if found is None:
-            return None, _error(name, spec, f"的取值“{_show(value)}”无法识别"), None
+            return None, _error(name, spec, "unknown_value", value), None
         return found, None, None
     if kind == "number":
-        parser = parse_number if spec.get("unit") == "月" else parse_years
+        parser = parse_number if spec.get("parse") == "months" else parse_years
         num = parser(value)
         if num is None:
-            return None, _error(name, spec, f"应为数字，“{_show(value)}”不是有效的数字"), None
+            return None, _error(name, spec, "not_number", value), None
         if num < spec.get("min", 0):
-            return None, _error(name, spec, f"不能为负数（收到{_show(value)}）"), None
+            return None, _error(name, spec, "negative", value), None
         if "max" in spec and num > spec["max"]:
-            return None, _error(name, spec, f"数值{_show(value)}超出合理范围"), None
+            return None, _error(name, spec, "too_large", value), None
         return (int(num) if float(num).is_integer() else num), None, None
     # str
     if not isinstance(value, str) or len(value) > MAX_TEXT:
-        return None, _error(name, spec, "的内容无效或过长"), None
+        return None, _error(name, spec, "bad_text", value), None
     text = value.strip()
     if not text or _clean(text) in spec.get("none_words", []):
         return None, None, None
@@ -229,12 +242,11 @@ def normalise_facts_with_notes(raw: Any) -> tuple[dict, list[dict], list[str]]:
     if raw is None:
         return facts, errors, notes
     if not isinstance(raw, dict):
-        return facts, [{"fact": "facts", "message": "提供的情况应为“名称: 值”的形式（JSON 对象），请重新填写。"}], notes
+        return facts, [{"fact": "facts", "message": MESSAGES["not_object"]}], notes
     for name, value in raw.items():
         if not isinstance(name, str) or name not in FACTS:
-            known = "、".join(FACTS)
-            errors.append({"fact": str(name)[:40],
-                           "message": f"不认识的情况项“{_show(name)}”；可填写的项目有：{known}。"})
+            errors.append({"fact": str(name)[:40], "message": MESSAGES["unknown_fact"].format(
+                name=_show(name), names=MESSAGES["list_joiner"].join(FACTS))})
             continue
         if value is None or (isinstance(value, str) and not value.strip()):
             continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from . import text
 
 MAX_QUERY_CHARS = 200      # longer input is cut (a question is never that long)
-CANDIDATES = 80
+CANDIDATES = 40
 BM25_WEIGHTS = (1.0, 0.35, 0.25)   # words, chars, context
 SNIPPET_CHARS = 120
 DATE_IN_QUERY = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日")

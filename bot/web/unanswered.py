@@ -98,6 +98,8 @@ def _flag_messages(rows: list[tuple]) -> list[dict]:
 
 def _iso(ts) -> str | None:
     try:
+        if not ts or float(ts) <= 0:
+            return None
         return datetime.fromtimestamp(float(ts)).isoformat(timespec="seconds")
     except (TypeError, ValueError, OverflowError, OSError):
         return None

@@ -3,13 +3,13 @@ Rasa's REST webhook, the web API and the WeChat webhook. Each gets a 4xx with a 
 Chinese message (never a 500, never a hang), and the stack keeps working afterwards."""
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 
 import pytest
 
 from tests.robustness.conftest import WECHAT_TOKEN, http
-from tests.wechat.wechat_helpers import signed_params, text_xml
 
 pytestmark = pytest.mark.stack
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -81,10 +81,18 @@ def test_web_api_refuses_bad_bodies_with_4xx(robust_stack, path, name):
     assert CJK.search(_clear_error(reply)), reply.text[:300]
 
 
-def _wechat_url(stack, token: str = WECHAT_TOKEN) -> str:
-    params = signed_params(token)
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    return f"{stack.rasa_url}/webhooks/wechat/webhook?{query}"
+def _wechat_url(stack, token: str = WECHAT_TOKEN, timestamp: str = "1700000000", nonce: str = "4242") -> str:
+    # WeChat's documented signature: SHA-1 of the sorted token, timestamp and nonce.
+    signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+    return (f"{stack.rasa_url}/webhooks/wechat/webhook"
+            f"?signature={signature}&timestamp={timestamp}&nonce={nonce}")
+
+
+def text_xml(content: str, sender: str = "oRobust0") -> str:
+    return ("<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
+            f"<FromUserName><![CDATA[{sender}]]></FromUserName><CreateTime>1700000000</CreateTime>"
+            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+            "<MsgId>7000001</MsgId></xml>")
 
 
 WECHAT_BODIES = {

@@ -25,8 +25,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+def _worker_ports() -> list[int]:
+    """Under pytest-xdist each worker scans its own slice of the range first."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    start = (index * 20) % len(PORTS)
+    ports = list(PORTS)
+    return ports[start:] + ports[:start]
+
+
 def free_port(exclude: set[int] = frozenset()) -> int:
-    for port in PORTS:
+    for port in _worker_ports():
         if port in exclude:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -84,15 +93,16 @@ def kb():
 # ---------------------------------------------------------------- tracker store
 def _write_tracker(path: Path) -> None:
     """Conversations saved with Rasa's own SQLTrackerStore (same schema as var/tracker.db)."""
-    import logging
     import warnings
 
-    warnings.filterwarnings("ignore")
-    logging.getLogger("rasa").setLevel(logging.ERROR)
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # SQLAlchemy 2.0 deprecation notes inside Rasa
+        from rasa.core.tracker_store import SQLTrackerStore
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+        from rasa.shared.core.trackers import DialogueStateTracker
 
     def user(text, intent, confidence):
         parse = {"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text}
@@ -115,8 +125,14 @@ def _write_tracker(path: Path) -> None:
             user("/greet", "greet", 1.0),
             ActionExecuted("utter_greet"),
         ],
+        "visitor-c": [
+            user("<img src=x onerror=\"window.__xss=9\">能评吗", "nlu_fallback", 0.2),
+            ActionExecuted("action_default_fallback"),
+        ],
     }
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
 
     async def save_all() -> None:
         for sender, events in conversations.items():

@@ -299,4 +299,4 @@ def test_unanswered_grouped_counted_and_masked(http, web_app):
     assert "申报时间是什么时候" not in by_text and "/greet" not in by_text
     raw = resp.text
     assert "110105199001011234" not in raw and "13812345678" not in raw
-    assert data["total"] == 4 and data["groups"] == 3
+    assert data["total"] == 5 and data["groups"] == 4

@@ -143,8 +143,13 @@ def test_staff_search_clause_copy_and_history(desktop, web_app, kb):
     page, context = desktop
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=web_app.url)
     login(page, web_app)
-    page.fill("#q", "非公有制 直接申报中级")
+    page.fill("#q", "<img src=x onerror=window.__xss=1>申报")
     page.click("#search-form button[type=submit]")
+    page.locator(".result").first.wait_for()
+    assert page.locator("#results img").count() == 0 and page.evaluate("window.__xss") is None
+    page.fill("#q", "非公有制 直接申报中级")
+    with page.expect_response(lambda r: "/staff/api/search" in r.url):
+        page.click("#search-form button[type=submit]")
     page.locator(".result").first.wait_for()
     assert page.locator(".result mark").count() > 0
     assert page.locator(".result script").count() == 0
@@ -182,6 +187,8 @@ def test_staff_unanswered_and_eligibility(desktop, web_app):
     table = page.locator("#unanswered-table").inner_text()
     assert "138****5678" in table and "13812345678" not in table
     assert "110105199001011234" not in page.content()
+    assert '<img src=x onerror="window.__xss=9">能评吗' in table      # shown as text
+    assert page.locator("#unanswered-table img").count() == 0 and page.evaluate("window.__xss") is None
 
     page.click('a[data-tab="eligibility"]')
     page.select_option("#el-target_title", "中级")
@@ -217,6 +224,7 @@ def live_web_url(request):
     return url.rstrip("/")
 
 
+@pytest.mark.stack
 def test_live_chat_answer_with_citation_at_360(phone, live_web_url):
     page = phone
     page.goto(live_web_url + "/")
