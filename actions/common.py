@@ -32,7 +32,7 @@ _SENTENCE_END = re.compile(r"(?<=[。；！？;])|\n+")
 _NOISE = set("的了吗呢啊吧么是在有和与及或我你他她它们这那个要能可以怎么什么哪几多少请问一下？?，,。！!、 ")
 
 
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
     chars = [c for c in text if c not in _NOISE and not c.isspace()]
     grams = {a + b for a, b in zip(chars, chars[1:])}
     return grams | set(chars)
@@ -48,10 +48,10 @@ def key_sentences(text: str, query: str, limit_chars: int = 180) -> str:
     parts = [p for p in parts if not re.fullmatch(r"[\d\s.、．]+", p)]
     if not parts:
         return text[:limit_chars]
-    wanted = _bigrams(query)
+    wanted = bigrams(query)
     scored = sorted(
         range(len(parts)),
-        key=lambda i: (-len(wanted & _bigrams(parts[i])), i),
+        key=lambda i: (-len(wanted & bigrams(parts[i])), i),
     )
     best = scored[0]
     quote = parts[best]

@@ -16,6 +16,9 @@ from policy_kb.facts import FACTS, normalise_facts
 # Words that make a message a personal "can I apply" question.
 _ASKING = re.compile(r"能不能|能否|可不可以|可以|能|行不行|够不够|符合|够格|有没有资格|吗|么|？|\?")
 _CORRECTION = re.compile(r"^(不对|不是|错了|更正|其实|改一下|说错)")
+# Numbers about the person ("干了6年") make a question personal; "几年/多久" make it general.
+_NUMBERS = ("years_worked", "years_at_location", "years_since_skill", "years_since_transfer")
+_GENERAL = re.compile(r"几年|多久|多少年|什么条件|哪些条件|啥条件|要求是什么")
 # Facts about the person (beyond the title wanted) that make a question answerable.
 _PERSONAL = ("education", "years_worked", "skill_level", "years_since_skill", "status", "location",
              "years_at_location", "employer_type", "current_title", "award", "postdoc")
@@ -36,12 +39,13 @@ def verdict(result: dict) -> tuple[str, list[dict], dict]:
     target = result.get("target_title") or "相应职称"
     eligible = result.get("eligible")
     route = result.get("route")
+    route_name = result.get("route_name") or route
     routes = result.get("routes") or []
     shown = [r for r in routes if r.get("route") == route] or routes[:2]
 
     lines: list[str] = []
     if eligible is True:
-        lines.append(f"结论：可以。按“{route}”，您符合申报{target}的条件。")
+        lines.append(f"结论：可以。按“{route_name}”，您符合申报{target}的条件。")
     elif eligible is False:
         lines.append(f"结论：按您提供的情况，目前还不符合申报{target}的条件。")
     else:
@@ -54,7 +58,7 @@ def verdict(result: dict) -> tuple[str, list[dict], dict]:
         trace = r.get("trace") or []
         if not trace:
             continue
-        lines.append(f"【{r.get('route')}】")
+        lines.append(f"【{r.get('name') or r.get('route')}】")
         for step in trace:
             mark = "✔" if step.get("ok") is True else ("✘" if step.get("ok") is False else "？")
             clause = kb().clause(step["clause"]) if step.get("clause") else None
@@ -75,7 +79,8 @@ def verdict(result: dict) -> tuple[str, list[dict], dict]:
     payload = {"eligibility": {
         "eligible": eligible,
         "target_title": result.get("target_title"),
-        "route": route,
+        "route": route_name,
+        "route_id": route,
         "missing": list(result.get("missing") or []),
     }}
     return "\n".join(lines), cites, payload
@@ -92,7 +97,9 @@ def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Track
     """
     found = extract_facts(text) if text else {}
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    asked_now = bool(found.get("target_title")) and any(k in found for k in _PERSONAL) and _ASKING.search(text)
+    personal = any(k in found for k in _NUMBERS) or "我" in text or sum(k in found for k in _PERSONAL) >= 3
+    asked_now = (bool(found.get("target_title")) and any(k in found for k in _PERSONAL) and personal
+                 and _ASKING.search(text) and not (_GENERAL.search(text) and "我" not in text))
     # A correction or a new fact after an eligibility answer ("不对，我是大专") re-evaluates it.
     follow_up = bool(found) and tracker.get_slot("target_title") is not None and (
         intent == "inform" or _CORRECTION.search(text))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import citation, cite_line, hotline_text, kb, key_sentences, send, today
+from actions.common import bigrams, citation, cite_line, hotline_text, kb, key_sentences, send, today
 from actions.eligibility_answer import answer_eligibility_if_asked
 
 INTENT_TOPICS: dict[str, str] = yaml.safe_load(Path(__file__).with_name("topics.yml").read_text(encoding="utf-8"))
@@ -26,14 +27,41 @@ def _newest(clauses: list[dict]) -> dict:
     return max(clauses, key=lambda c: dates.get(c["doc"], ""))
 
 
+@lru_cache(maxsize=1)
+def _point_topics() -> dict[str, set[str]]:
+    """Clause id -> topics of the cross-notice points it belongs to (the substantive rules)."""
+    out: dict[str, set[str]] = {}
+    for point in kb().points():
+        for clause_id in point.get("clauses") or []:
+            out.setdefault(clause_id, set()).add(point.get("topic"))
+    return out
+
+
 def _hits(text: str, topic: str | None) -> list[dict]:
-    found = kb().search(text, topic=topic, limit=6) if topic else []
+    """Search hits for a question, re-ranked for answering.
+
+    The search score is combined with how much of the question the clause covers and
+    whether the clause is one of the topic's substantive rules (a cross-notice point).
+    """
+    found = kb().search(text, topic=topic, limit=8) if topic else []
     if not found:
-        found = kb().search(text, limit=6)
+        found = kb().search(text, limit=8)
     if not found and topic:
         history = kb().history(topic)
-        found = [c for c in history if c.get("text")][-3:][::-1]
-    return found
+        return [c for c in history if c.get("text")][-3:][::-1]
+    if not found:
+        return []
+    top = max(h.get("score") or 0 for h in found) or 1.0
+    wanted = bigrams(text)
+    points = _point_topics()
+
+    def rank(hit: dict) -> float:
+        clause = kb().clause(hit["id"]) or hit
+        coverage = len(wanted & bigrams(clause.get("text", ""))) / max(1, len(wanted))
+        in_point = 0.3 if topic and topic in points.get(hit["id"], ()) else 0.0
+        return (hit.get("score") or 0) / top + coverage + in_point
+
+    return sorted(found, key=rank, reverse=True)
 
 
 def _time_note(text: str, topic: str | None) -> str:

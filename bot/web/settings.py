@@ -29,11 +29,11 @@ class Settings:
         token = (env.get("STAFF_TOKEN") or "").strip()
         if not token:
             token = secrets.token_urlsafe(24)
-            log.warning("STAFF_TOKEN 未设置，已生成临时令牌：%s", token)
+            log.warning("STAFF_TOKEN is not set; generated a staff console token for this run: %s", token)
         try:
             port = int(env.get("WEB_PORT") or 8000)
         except ValueError:
-            raise SystemExit(f"WEB_PORT 不是有效端口号：{env.get('WEB_PORT')!r}")
+            raise SystemExit(f"WEB_PORT={env.get('WEB_PORT')!r} is not a port number: set it to a number such as 8000.")
         kb = env.get("POLICY_KB_DB")
         return cls(
             host=env.get("WEB_HOST") or "127.0.0.1",
