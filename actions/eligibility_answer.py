@@ -60,6 +60,8 @@ def verdict(result: dict) -> tuple[str, list[dict], dict]:
             continue
         lines.append(f"【{r.get('name') or r.get('route')}】")
         for step in trace:
+            if step.get("ok") is None and step.get("assumed"):
+                continue  # an assumption, said once among the caveats
             mark = "✔" if step.get("ok") is True else ("✘" if step.get("ok") is False else "？")
             clause = kb().clause(step["clause"]) if step.get("clause") else None
             where = f"（{clause['label']}）" if clause else ""
@@ -70,8 +72,8 @@ def verdict(result: dict) -> tuple[str, list[dict], dict]:
         lines.append(f"注意：{caveat}")
     for change in result.get("changes") or []:
         lines.append(f"变化：{change}")
-    if result.get("notice_used"):
-        lines.append(f"（本结论依据：{result['notice_used']}）")
+    if result.get("notice_title") or result.get("notice_used"):
+        lines.append(f"（本结论以《{result.get('notice_title') or result['notice_used']}》为准）")
     for clause_id in result.get("citations") or []:
         clause = kb().clause(clause_id)
         if clause:

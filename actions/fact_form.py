@@ -78,6 +78,9 @@ class FactFormValidation(FormValidationAction):
             if event.get("name") in FACTS:
                 facts[event["name"]] = event["value"]
         still = [f for f in self.needed(facts, tracker) if f not in skipped and f in FACTS]
+        if requested in still and text and requested not in facts and len(still) > 1:
+            # The user answered something else: ask the other questions first, this one last.
+            still = [f for f in still if f != requested] + [requested]
         events.append(SlotSet("requested_slot", still[0] if still else None))
         if not any(e.get("name") not in ("requested_slot",) for e in events):
             events.insert(0, SlotSet(SKIPPED_SLOT, skipped))

@@ -10,7 +10,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import bigrams, citation, cite_line, hotline_text, kb, key_sentences, send, today
+from actions.common import bigrams, citation, cite_line, hotline_citations, hotline_text, kb, key_sentences, send, today
 from actions.eligibility_answer import answer_eligibility_if_asked
 
 INTENT_TOPICS: dict[str, str] = yaml.safe_load(Path(__file__).with_name("topics.yml").read_text(encoding="utf-8"))
@@ -130,13 +130,19 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
             lines.append(cite_line(row_clause) + "。")
         lines.append("")
     if rows and rows[0].get("clause") == primary["id"]:
-        return "\n".join(l for l in lines if l).strip(), cites
+        return "\n".join(l.strip("\n") for l in lines if l and l.strip()).strip(), cites
     heading = primary.get("heading") or ""
     lead = f"关于“{heading.strip('：:。 ')}”，" if heading and len(heading) <= 40 and heading not in quote else ""
     lines.append(f"{lead}《{primary.get('title', '')}》规定：")
     lines.append(f"“{quote}”")
     lines.append(cite_line(primary) + "。")
 
+    # The best-matching clause, when an (older or more general) one other than the prevailing one.
+    if top["id"] != primary["id"]:
+        top_quote = key_sentences(top.get("text", ""), text, limit_chars=150)
+        lines.append(f"此外，{top.get('label', '')}规定：“{top_quote}”")
+        cites.append(citation(top, top_quote))
+        older = [c for c in older if c["id"] != top["id"]]
     # A second clause that answers another part of the question, from another notice.
     for hit in hits[1:3]:
         if hit["doc"] == primary["doc"] or any(hit["id"] == c["id"] for c in [primary] + older):
@@ -147,15 +153,15 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
         cites.append(citation(clause, extra_quote))
         break
 
+    if change and same_point:
+        lines.append(f"历年变化：{change}")
+    elif older:
+        old = _newest(older)
+        lines.append(f"变化：此前{old.get('label', '')}也有规定，现以较新的《{primary.get('title', '')}》为准。")
     if older:
-        if change:
-            lines.append(f"历年变化：{change}")
-        else:
-            old = _newest(older)
-            lines.append(f"变化：此前{old.get('label', '')}也有规定，现以较新的《{primary.get('title', '')}》为准。")
         for old in sorted(older, key=lambda c: c["doc"], reverse=True)[:2]:
             cites.append(citation(old, key_sentences(old.get("text", ""), text, limit_chars=100)))
-    return "\n".join(l for l in lines if l is not None).strip(), cites
+    return "\n".join(l.strip("\n") for l in lines if l and l.strip()).strip(), cites
 
 
 class ActionAnswerPolicy(Action):
@@ -170,8 +176,8 @@ class ActionAnswerPolicy(Action):
             return events
         topic = INTENT_TOPICS.get(intent)
         if topic == "contacts":
-            answer, cites = compose_topic_answer(text or "咨询电话", topic)
-            send(dispatcher, hotline_text() + ("\n" + answer if answer else ""), cites)
+            send(dispatcher, hotline_text() + "也可以咨询所在单位人事部门或当地人力资源和社会保障部门。",
+                 hotline_citations())
             return []
         answer, cites = compose_topic_answer(text, topic)
         if not answer:

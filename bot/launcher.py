@@ -96,6 +96,7 @@ def environment() -> dict:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONWARNINGS", "ignore")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TRACKER_DB", str(ROOT / "var" / "tracker.db"))
     env.setdefault("POLICY_KB_DB", str(ROOT / "var" / "policy_kb.sqlite"))
     for name in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_AES_KEY", "WECHAT_APPSECRET"):

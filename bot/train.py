@@ -61,7 +61,8 @@ def train(force: bool = False) -> int:
         return 0
     MODELS.mkdir(exist_ok=True)
     print("==> Training the Rasa model (NLU + dialogue); this takes a few minutes on 2 cores")
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", PYTHONWARNINGS="ignore",
+               SQLALCHEMY_SILENCE_UBER_WARNING="1")
     started = time.time()
     cmd = [
         str(ROOT / ".venv" / "bin" / "rasa"), "train",

@@ -45,12 +45,15 @@ _DURATION_RE = re.compile(
     rf"|(?<![{_CN_NUM}\d])半年"
     rf")"
     rf"(?P<post>左右|以上|多)?"
-    rf"(?![\d{_CN_NUM}几]+次|级|度|代|底|初|末)"
+    rf"(?![^\s，。,.!！?？；;]{{0,2}}?[\d{_CN_NUM}几]+次|级|度|代|底|初|末)"
 )
 _NOTICE_YEAR_RE = re.compile(
     r"(?<![\d.])(?P<y4>20\d{2})年(?:度)?(?!\s*\d{1,2}\s*月)"
     r"|(?<![\d.])(?P<y2>[12]\d)年(?=的?(?:通知|文件|政策|职称|评审|申报|安排|规定|工作|截止|什么时候))"
 )
+_NUMBER_FACTS = {"years_worked", "years_at_location", "years_since_skill", "years_since_transfer",
+                 "rural_service_years", "series_transfer_years"}
+_RECENT_RE = re.compile(r"的|内|来|以来|年度|考核|业绩|工作总结|继续教育")
 _APPROX_BELOW = {"将近", "接近", "近", "快", "不到", "不足"}
 _CLAUSE_SPLIT_RE = re.compile(r"[，,。；;！!？?\n、]|(?<!\d)\.(?!\d)")
 
@@ -249,6 +252,8 @@ class EntityFinder:
                 year = m.group("y4") or ("20" + m.group("y2"))
                 take(m.start(), m.end(), "notice_year", year)
         for m in _DURATION_RE.finditer(text):
+            if m.group("pre") == "近" and _RECENT_RE.match(text, m.end()):
+                continue  # "近三年考核表": the last three years, not how long someone worked
             if m.end() > m.start() and free(m.start(), m.end()):
                 value = _duration_value(m)
                 if value is not None and value <= 80:
@@ -347,7 +352,10 @@ class EntityFinder:
     def _has_cue(self, text: str, name: str) -> bool:
         return bool(self._cue_hits(text, (name,)))
 
-    def facts(self, text: Any) -> dict:
+    def facts(self, text: Any, requested: str | None = None) -> dict:
+        """Facts in `text`. `requested` (optional) is the fact a form just asked for: a title
+        or a duration with no cue word then goes to that fact ("中级" answering "您现在是
+        什么职称？" is the current title)."""
         if not isinstance(text, str) or not text.strip():
             return {}
         text = text[:MAX_CHARS]
@@ -368,8 +376,8 @@ class EntityFinder:
                 series_from_title = series_from_title or self.vocab.title_series.get(ent["text"].translate(_WIDTH))
         if series_from_title and "series" not in facts:
             facts["series"] = series_from_title
-        self._title_facts(norm, titles, facts)
-        self._duration_facts(norm, ents, clauses, facts)
+        self._title_facts(norm, titles, facts, requested)
+        self._duration_facts(norm, ents, clauses, facts, requested)
         self._bool_facts(norm, facts)
         return facts
 
@@ -387,7 +395,7 @@ class EntityFinder:
         bounds.append((start, len(text)))
         return bounds
 
-    def _title_facts(self, text: str, titles: list[dict], facts: dict) -> None:
+    def _title_facts(self, text: str, titles: list[dict], facts: dict, requested: str | None = None) -> None:
         roles: list[tuple[dict, str | None]] = []
         prev_end = 0
         for ent in titles:
@@ -409,8 +417,10 @@ class EntityFinder:
         if len(roles) == 2 and len(unknown) == 2:
             low, high = sorted(range(2), key=lambda i: _TITLE_RANK.get(roles[i][0]["value"], 0))
             roles[low], roles[high] = (roles[low][0], "current"), (roles[high][0], "target")
+        default = "current" if requested == "current_title" else "target"
         for ent, role in roles:
-            role = role or ("target" if "target_title" not in facts else "current")
+            if role is None:
+                role = default if f"{default}_title" not in facts else ({"current": "target", "target": "current"}[default])
             if role == "target" and ent["value"] in ("无", "员级"):
                 role = "current"
             facts["current_title" if role == "current" else "target_title"] = ent["value"]
@@ -428,7 +438,8 @@ class EntityFinder:
             return None
         return "current" if chosen[2] == "title_current_before" else "target"
 
-    def _duration_facts(self, text: str, ents: list[dict], clauses: list[tuple[int, int]], facts: dict) -> None:
+    def _duration_facts(self, text: str, ents: list[dict], clauses: list[tuple[int, int]], facts: dict,
+                        requested: str | None = None) -> None:
         worked_explicit = False
         at_location = None
         for ent in ents:
@@ -458,6 +469,9 @@ class EntityFinder:
             elif any(o["entity"] == "location" for o in clause_ents):
                 facts["years_at_location"] = number
                 at_location = number
+            elif requested in _NUMBER_FACTS and requested not in facts:
+                facts[requested] = number  # a bare duration answers the question asked
+                worked_explicit = requested == "years_worked"
             else:
                 facts["years_worked"] = number
                 worked_explicit = True
@@ -491,9 +505,10 @@ def extract_entities(text: Any) -> list[dict]:
     return default_finder().entities(text)
 
 
-def extract_facts(text: Any) -> dict:
-    """Facts of docs/contracts.md stated in `text` (only those found)."""
-    return default_finder().facts(text)
+def extract_facts(text: Any, requested: str | None = None) -> dict:
+    """Facts of docs/contracts.md stated in `text` (only those found). `requested`: the
+    fact a form just asked for, used when the words alone do not decide."""
+    return default_finder().facts(text, requested)
 
 
 if __name__ == "__main__":  # python -m policy_kb.extract "本科在民企干了6年能报中级吗"

@@ -25,7 +25,7 @@ def test_greeting_is_chinese_and_uncited(stack):
 
 
 def test_out_of_scope_says_what_is_covered_and_gives_hotline(stack):
-    messages = stack.send("明天包头天气怎么样，会下雨吗", sender=_sender())
+    messages = stack.send("帮我查下社保缴费基数是多少", sender=_sender())
     text = reply_text(messages)
     assert "职称" in text and "0472" in text, text
     assert reply_citations(messages) == []

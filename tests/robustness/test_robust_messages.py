@@ -73,9 +73,9 @@ def test_conversation_and_knowledge_base_survive_hostile_messages(robust_stack):
 
 
 @pytest.mark.parametrize("halfwidth, fullwidth", [
-    ("硕士毕业，在民营企业干了3年，能报中级吗", "硕士毕业，在民营企业干了３年，能报中级吗"),
+    ("本科毕业在民企干了6年能直接报中级吗", "本科毕业在民企干了６年能直接报中级吗"),
     ("大专毕业在民企干了12年能报中级吗", "大专毕业在民企干了１２年能报中级吗"),
-])
+], ids=["bachelor-6-years", "college-12-years"])
 def test_fullwidth_digits_give_the_same_verdict(robust_stack, halfwidth, fullwidth):
     half = reply_custom(robust_stack.send(halfwidth, sender=_sender())).get("eligibility")
     full = reply_custom(robust_stack.send(fullwidth, sender=_sender())).get("eligibility")

@@ -68,6 +68,8 @@ def test_chat_renders_reply_citation_eligibility_and_buttons(phone, web_app_repl
     assert quote_box.is_visible()
     assert quote_box.inner_text() == clause["text"][:120]
     assert clause["label"] in card.locator("summary").inner_text()
+    if not clause["label"].startswith(f"《{clause['title']}》"):
+        assert card.locator(".cite-title").inner_text() == f"《{clause['title']}》"
 
     elig = page.locator(".elig").last
     labels = fact_labels()
@@ -232,9 +234,18 @@ def test_live_chat_answer_with_citation_at_360(phone, live_web_url):
     page.locator(".cite").first.wait_for(timeout=90_000)
     answer = page.locator(".row.bot .bubble").nth(1).inner_text()
     assert answer and "抱歉" not in answer
+    no_horizontal_scroll(page)
+    # Screenshot for the README (a tall phone, so that the answer and its source card fit):
+    # the question at the top, the answer and the citation card below.
+    page.set_viewport_size({"width": 360, "height": 1280})
+    no_horizontal_scroll(page)
+    page.evaluate("""() => {
+        const m = document.getElementById('messages');
+        const rows = m.querySelectorAll('.row.user');
+        m.scrollTop = rows[rows.length - 1].offsetTop - m.offsetTop - 8;
+    }""")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "chat-360.png"))
     page.locator(".cite summary").first.click()
     quote_text = page.locator(".cite-quote").first.inner_text()
     assert len(quote_text) > 10
-    no_horizontal_scroll(page)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "chat-360.png"))

@@ -81,8 +81,7 @@
     summary.appendChild(el("span", "cite-head", head || c.id || "政策原文"));
     details.appendChild(summary);
     var body = el("div", "cite-body");
-    if (title) body.appendChild(el("p", "cite-title", "《" + title + "》"));
-    if (label) body.appendChild(el("p", "cite-label", label));
+    if (title && head.indexOf("《" + title + "》") < 0) body.appendChild(el("p", "cite-title", "《" + title + "》"));
     body.appendChild(el("blockquote", "cite-quote", c.quote || "（原文见上述条款）"));
     details.appendChild(body);
     return details;

@@ -1,0 +1,117 @@
+"""python -m bench [all|answers|nlu|kb|train|report] [--quick]
+
+`all` runs every part, then `report`. --quick: fewer messages, no cross-validation (a
+smoke run of the machinery, not figures to publish).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import report
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = Path(os.environ.get("RASA_MODEL", ROOT / "models" / "current.tar.gz"))
+LEVELS = [1, 8, 32]
+
+
+def meta() -> dict:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"date": dt.datetime.now().isoformat(timespec="minutes"),
+            "machine": f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}",
+            "load_before": round(os.getloadavg()[0], 2), "commit": commit}
+
+
+def answers(quick: bool) -> dict:
+    from bench import breakdown, load, profile
+    from bench.stack import BENCH_TOKEN, find_pids, rss_mib, start_stack
+
+    if not MODEL.exists():
+        raise SystemExit(f"No trained model at {MODEL}: run `make train` first.")
+    info = meta()
+    print("==> answers: starting the stack on the bench ports", flush=True)
+    stack = start_stack()
+    try:
+        pids = find_pids()
+        levels = load.run_levels(stack.rasa_url, LEVELS, per_sender=3 if quick else 30,
+                                 minimum=30 if quick else 150, max_seconds=60 if quick else 180)
+        memory = {name: rss_mib(pid) for name, pid in sorted(pids.items())}
+        print("  memory after warm-up (MiB): " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items() if v), flush=True)
+        print("==> answers: component breakdown", flush=True)
+        parts = breakdown.run(stack.rasa_url, stack.action_url, BENCH_TOKEN, rounds=5 if quick else 30)
+        print("==> answers: profile", flush=True)
+        prof = profile.run(stack.rasa_url, pids, ROOT / "var" / "bench", seconds=5 if quick else 20)
+    finally:
+        stack.stop()
+    result = {"meta": info, "levels": levels, "breakdown": parts, "memory_mib": memory, "profile": prof,
+              "quick": quick}
+    report.save("answers", result)
+    return result
+
+
+def nlu(quick: bool) -> dict:
+    from bench import nlu as nlu_bench
+
+    print("==> nlu: held-out test split" + ("" if quick else " and 5-fold cross-validation"), flush=True)
+    result = nlu_bench.run(MODEL, report.OUT, cross_validation=not quick) | {"meta": meta()}
+    report.save("nlu", result)
+    return result
+
+
+def kb(quick: bool) -> dict:
+    from policy_kb import bench as kb_bench
+
+    print("==> kb: policy_kb.bench", flush=True)
+    result = kb_bench.run(rounds=3 if quick else 20)
+    report.save("kb", result | {"meta": meta()})
+    print(f"  build {result['build_s_min']:.2f} s, search p95 {result['p95_ms']:.2f} ms, "
+          f"{result['db_bytes'] / 1024:.0f} KiB", flush=True)
+    return result
+
+
+def train(quick: bool) -> dict:
+    from bench import training
+
+    print("==> train: rasa train into a temporary folder", flush=True)
+    result = training.run() | {"meta": meta()}
+    report.save("train", result)
+    return result
+
+
+PARTS = {"answers": answers, "nlu": nlu, "kb": kb, "train": train}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("part", nargs="?", default="all", choices=["all", "report", *PARTS])
+    parser.add_argument("--quick", action="store_true", help="small smoke run, no cross-validation")
+    args = parser.parse_args(argv)
+    chosen = list(PARTS) if args.part == "all" else ([] if args.part == "report" else [args.part])
+    failed = []
+    for name in chosen:
+        try:
+            PARTS[name](args.quick)
+        except SystemExit as exc:
+            print(f"BENCH PART {name} NOT RUN: {exc}", file=sys.stderr)
+            failed.append(name)
+    path = report.write()
+    print(f"==> written {path.relative_to(ROOT)} and the plots in docs/benchmarks/", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

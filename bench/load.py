@@ -1,0 +1,133 @@
+"""Latency and throughput through Rasa's REST channel at several concurrency levels.
+
+Three kinds of message are measured in the same run, interleaved so that each sees the same
+load: a greeting answered by a rule, a knowledge-base answer and a one-turn eligibility
+answer. Every request is checked (HTTP 200, a reply, and the payload its kind must carry);
+anything else counts as an error. Loops are bounded in count and in time.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bench.stats import summary_ms
+
+KINDS = {
+    "greeting": "你好",
+    "kb_answer": "送审表要几份",
+    "eligibility": "本科毕业在民企干了6年能直接报中级吗",
+}
+TURNS_PER_CONVERSATION = 10      # a sender is replaced after this many messages of one kind
+REQUEST_TIMEOUT = 60.0
+
+
+@dataclass
+class Sample:
+    kind: str
+    seconds: float
+    ok: bool
+    error: str = ""
+
+
+@dataclass
+class LevelResult:
+    concurrency: int
+    wall_s: float
+    samples: list[Sample] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        out: dict = {"concurrency": self.concurrency, "wall_s": self.wall_s,
+                     "requests": len(self.samples),
+                     "errors": sum(not s.ok for s in self.samples),
+                     "throughput_msg_s": len(self.samples) / self.wall_s if self.wall_s else 0.0,
+                     "error_examples": sorted({s.error for s in self.samples if not s.ok})[:5],
+                     "kinds": {}}
+        for kind in KINDS:
+            times = [s.seconds for s in self.samples if s.kind == kind and s.ok]
+            out["kinds"][kind] = summary_ms(times) | {
+                "errors": sum(1 for s in self.samples if s.kind == kind and not s.ok)}
+        greet_p95 = out["kinds"]["greeting"]["p95_ms"]
+        for kind in KINDS:
+            p95 = out["kinds"][kind]["p95_ms"]
+            out["kinds"][kind]["p95_vs_greeting"] = p95 / greet_p95 if greet_p95 else None
+        return out
+
+
+def check_reply(kind: str, status: int, body) -> str:
+    """'' when the reply is what this kind must get, else what is wrong."""
+    if status != 200:
+        return f"HTTP {status}"
+    if not isinstance(body, list) or not any(m.get("text") for m in body if isinstance(m, dict)):
+        return "empty reply"
+    custom: dict = {}
+    for m in body:
+        if isinstance(m.get("custom"), dict):
+            custom.update(m["custom"])
+    if kind == "kb_answer" and not custom.get("citations"):
+        return "KB answer without citations"
+    if kind == "eligibility" and "eligibility" not in custom:
+        return "no eligibility verdict"
+    return ""
+
+
+async def _one(session: aiohttp.ClientSession, url: str, kind: str, sender: str) -> Sample:
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json={"sender": sender, "message": KINDS[kind]}) as resp:
+            body = await resp.json(content_type=None)
+            error = check_reply(kind, resp.status, body)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        error = type(exc).__name__
+    return Sample(kind, time.perf_counter() - started, not error, error)
+
+
+async def run_level(rasa_url: str, concurrency: int, requests: int, max_seconds: float,
+                    tag: str = "bench") -> LevelResult:
+    """`requests` messages (kinds round-robin) sent by `concurrency` senders at once."""
+    url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+    kinds = list(KINDS)
+    jobs: asyncio.Queue = asyncio.Queue()
+    for i in range(requests):
+        jobs.put_nowait(kinds[i % len(kinds)])
+    result = LevelResult(concurrency, 0.0)
+    deadline = time.monotonic() + max_seconds
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+
+    async def worker(session: aiohttp.ClientSession, worker_id: int) -> None:
+        sent: dict[str, int] = {k: 0 for k in kinds}
+        while time.monotonic() < deadline:
+            try:
+                kind = jobs.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            n = sent[kind]
+            sent[kind] += 1
+            sender = f"{tag}-c{concurrency}-w{worker_id}-{kind}-{n // TURNS_PER_CONVERSATION}"
+            result.samples.append(await _one(session, url, kind, sender))
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session, w) for w in range(concurrency)))
+        result.wall_s = time.perf_counter() - started
+    return result
+
+
+def run_levels(rasa_url: str, levels: list[int], per_sender: int, minimum: int, max_seconds: float,
+               warmup: int = 9) -> list[dict]:
+    """Warm up, then each level in turn; returns one dict per level."""
+    asyncio.run(run_level(rasa_url, 1, warmup, max_seconds, tag="warmup"))
+    out = []
+    for level in levels:
+        requests = max(minimum, per_sender * level)
+        requests -= requests % len(KINDS)
+        res = asyncio.run(run_level(rasa_url, level, requests, max_seconds, tag=f"bench{int(time.time())}"))
+        summary = res.as_dict()
+        print(f"  {level:>2} senders: {summary['requests']} messages in {summary['wall_s']:.1f} s = "
+              f"{summary['throughput_msg_s']:.1f} msg/s, errors {summary['errors']}; p95 ms "
+              + ", ".join(f"{k} {v['p95_ms']:.0f}" for k, v in summary["kinds"].items()), flush=True)
+        out.append(summary)
+    return out
