@@ -41,7 +41,13 @@ def verdict(result: dict) -> tuple[str, list[dict], dict]:
     route = result.get("route")
     route_name = result.get("route_name") or route
     routes = result.get("routes") or []
-    shown = [r for r in routes if r.get("route") == route] or routes[:2]
+    shown = [r for r in routes if r.get("route") == route and r.get("eligible") is True]
+    if not shown:
+        # No route passes: show the routes that came closest (most conditions met).
+        def closeness(r: dict) -> tuple:
+            trace = r.get("trace") or []
+            return (sum(1 for t in trace if t.get("ok") is True), -sum(1 for t in trace if t.get("ok") is None))
+        shown = sorted((r for r in routes if r.get("trace")), key=closeness, reverse=True)[:2]
 
     lines: list[str] = []
     if eligible is True:

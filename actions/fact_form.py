@@ -54,7 +54,7 @@ class FactFormValidation(FormValidationAction):
         skipped = list(tracker.get_slot(SKIPPED_SLOT) or [])
         events: list[dict[str, Any]] = []
 
-        if tracker.latest_action_name == "action_listen" and text:
+        if text:
             if _STOP.search(text):
                 dispatcher.utter_message(response="utter_form_cancelled")
                 return [SlotSet(SKIPPED_SLOT, skipped + ["__cancelled__"]), SlotSet("requested_slot", None)]
