@@ -9,7 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import send
 from actions.eligibility_answer import evaluate_facts, facts_from_slots, verdict
-from actions.fact_form import SKIPPED_SLOT, FactFormValidation, facts_in_answer
+from actions.fact_form import SKIPPED_SLOT, FactFormValidation, facts_in_answer, one_turn_ready
+from actions.kb_answers import compose_topic_answer
 
 
 class ActionCheckEligibility(Action):
@@ -21,6 +22,11 @@ class ActionCheckEligibility(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
         found = facts_in_answer(text, None)
+        if found and not one_turn_ready(found):
+            # Questions will follow: first say what the notices provide for the situation described.
+            answer, cites = compose_topic_answer(text, None)
+            if answer:
+                send(dispatcher, answer + "\n要判断您本人能否申报，请再回答几个问题：", cites)
         return [SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items()]
 
 

@@ -34,6 +34,11 @@ def facts_in_answer(text: str, requested: str | None) -> dict[str, Any]:
     return {k: v for k, v in found.items() if k in FACTS}
 
 
+def one_turn_ready(found: dict[str, Any]) -> bool:
+    """A question that names the title wanted and at least two facts about the person."""
+    return "target_title" in found and len(found) >= 3
+
+
 class FactFormValidation(FormValidationAction):
     """Validation of a form whose questions come from a decision function."""
 
@@ -78,6 +83,8 @@ class FactFormValidation(FormValidationAction):
             if event.get("name") in FACTS:
                 facts[event["name"]] = event["value"]
         still = [f for f in self.needed(facts, tracker) if f not in skipped and f in FACTS]
+        if requested is None and one_turn_ready(facts_in_answer(text, None)):
+            still = []  # the question itself held the facts: answer now, ask nothing
         if requested in still and text and requested not in facts and len(still) > 1:
             # The user answered something else: ask the other questions first, this one last.
             still = [f for f in still if f != requested] + [requested]

@@ -6,9 +6,28 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import coverage_text, hotline_text, kb, send
+from actions.common import bigrams, coverage_text, hotline_text, kb, send
+from actions.kb_answers import ranked_hits
+from actions.kb_answers import compose_topic_answer
 
 MAX_QUERY = 500
+# Share of the question's characters and character pairs a clause must contain to be
+# answered directly when the intent was unclear.
+DIRECT_ANSWER_COVERAGE = 0.6
+
+
+def _button(hit: dict) -> dict:
+    heading = (hit.get("heading") or hit.get("text") or "")[:24]
+    title = f"{hit.get('label', hit['id'])}：{heading}" if heading else hit.get("label", hit["id"])
+    return {"title": title, "payload": '/show_clause{"clause_id": "%s"}' % hit["id"]}
+
+
+def clearly_matches(text: str, hit: dict) -> bool:
+    wanted = bigrams(text)
+    if len(wanted) < 6:
+        return False
+    clause = kb().clause(hit["id"]) or hit
+    return len(wanted & bigrams(clause.get("text", ""))) / len(wanted) >= DIRECT_ANSWER_COVERAGE
 
 
 class ActionFallbackSearch(Action):
@@ -19,14 +38,15 @@ class ActionFallbackSearch(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()[:MAX_QUERY]
-        hits = kb().search(text, limit=3) if text else []
+        hits = ranked_hits(text, None) if text else []
+        if hits and clearly_matches(text, hits[0]):
+            # The words match one clause well: answer it, and offer the other candidates.
+            answer, cites = compose_topic_answer(text, None)
+            buttons = [_button(h) for h in hits[1:3]]
+            send(dispatcher, "您是想问这个吧：\n" + answer, cites, buttons=buttons or None)
+            return []
         if hits:
-            buttons = []
-            for hit in hits:
-                heading = (hit.get("heading") or hit.get("text") or "")[:24]
-                title = f"{hit.get('label', hit['id'])}：{heading}" if heading else hit.get("label", hit["id"])
-                payload = '/show_clause{"clause_id": "%s"}' % hit["id"]
-                buttons.append({"title": title, "payload": payload})
+            buttons = [_button(h) for h in hits[:3]]
             send(dispatcher, "没太明白您的意思。您是想问下面哪一条？点一下就能看到原文。", buttons=buttons)
             return []
         if not text:

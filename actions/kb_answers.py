@@ -27,6 +27,10 @@ def _newest(clauses: list[dict]) -> dict:
     return max(clauses, key=lambda c: dates.get(c["doc"], ""))
 
 
+# How much the share of the question found in a clause counts against the search score.
+COVERAGE_WEIGHT = 1.0
+
+
 @lru_cache(maxsize=1)
 def _point_topics() -> dict[str, set[str]]:
     """Clause id -> topics of the cross-notice points it belongs to (the substantive rules)."""
@@ -37,7 +41,7 @@ def _point_topics() -> dict[str, set[str]]:
     return out
 
 
-def _hits(text: str, topic: str | None) -> list[dict]:
+def ranked_hits(text: str, topic: str | None) -> list[dict]:
     """Search hits for a question, re-ranked for answering.
 
     The search score is combined with how much of the question the clause covers and
@@ -59,7 +63,7 @@ def _hits(text: str, topic: str | None) -> list[dict]:
         clause = kb().clause(hit["id"]) or hit
         coverage = len(wanted & bigrams(clause.get("text", ""))) / max(1, len(wanted))
         in_point = 0.3 if topic and topic in points.get(hit["id"], ()) else 0.0
-        return (hit.get("score") or 0) / top + coverage + in_point
+        return (hit.get("score") or 0) / top + COVERAGE_WEIGHT * coverage + in_point
 
     return sorted(found, key=rank, reverse=True)
 
@@ -109,7 +113,7 @@ def _same_point(clause_id: str, topic: str | None) -> tuple[list[dict], str]:
 
 def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]:
     """The reply text and its citations for a policy question on a topic."""
-    hits = _hits(text, topic)
+    hits = ranked_hits(text, topic)
     if not hits:
         return "", []
     top = kb().clause(hits[0]["id"]) or hits[0]

@@ -22,18 +22,19 @@ N = 20
 
 
 def profiles() -> list[dict]:
+    """Different educations, years and series; all aim at 中级 from no title, so that no
+    answer names a title (a bare title answer is also read as the target title)."""
     out = []
     for i in range(N):
-        target = "中级" if i % 2 == 0 else "副高级"
         out.append({
-            "target_title": target,
+            "target_title": "中级",
             "education": EDUCATIONS[i % len(EDUCATIONS)],
             "years_worked": 1 + (i * 7) % 19,          # 1..19, all different pairs with education
             "employer_type": "非公",
             "status": "在职",
             "location": "市区",
             "full_time": True,
-            "current_title": "无" if target == "中级" else "中级",
+            "current_title": "无",
             "series": SERIES[i % len(SERIES)],
         })
     return out
