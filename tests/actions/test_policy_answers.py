@@ -74,10 +74,16 @@ def test_show_clause_button_payload():
 
 
 def test_fallback_offers_clauses_as_buttons_without_citation():
-    messages, _ = run_action(ActionFallbackSearch(), make_tracker("继续教育审验卡", "nlu_fallback"))
+    messages, _ = run_action(ActionFallbackSearch(), make_tracker("审验卡", "nlu_fallback"))
     assert messages[0]["buttons"], messages
     assert all(b["payload"].startswith("/show_clause{") for b in messages[0]["buttons"])
     assert citations_of(messages) == []
+
+
+def test_fallback_answers_a_clear_match_with_its_citation():
+    messages, _ = run_action(ActionFallbackSearch(), make_tracker("非全日制学历在评职称时吃亏吗", "nlu_fallback"))
+    assert "bt-2024:四/（一）/2" in citations_of(messages)
+    assert "同等待遇" in text_of(messages)
 
 
 @pytest.mark.parametrize("text", ["", "😀😀", "\"*NEAR( AND", "x" * 5000])
