@@ -31,7 +31,7 @@ train: setup kb
 	@$(PY) -m bot.train
 
 validate: setup
-	@.venv/bin/rasa data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+	@.venv/bin/rasa data validate --config config.yml --domain domain.yml --data data
 
 ## bench: benchmarks; figures written to docs/benchmarks/
 bench: setup kb train

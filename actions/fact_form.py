@@ -20,7 +20,7 @@ _FORM_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "request_check
 
 def facts_in_answer(text: str, requested: str | None) -> dict[str, Any]:
     """Facts in one user message; a bare answer goes to the fact that was asked."""
-    found = dict(extract_facts(text)) if text else {}
+    found = dict(extract_facts(text, requested)) if text else {}
     if requested and requested in FACTS and requested not in found:
         value, error, _note = normalise_fact(requested, text.strip())
         if error is None and value is not None:
