@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,45 +26,38 @@ def _newest(clauses: list[dict]) -> dict:
     return max(clauses, key=lambda c: dates.get(c["doc"], ""))
 
 
-# How much the share of the question found in a clause counts against the search score.
+# Weights of the answer ranking (see ranked_hits): the share of the question found in a
+# clause, and the clause carrying the intent's topic.
 COVERAGE_WEIGHT = 1.0
-
-
-@lru_cache(maxsize=1)
-def _point_topics() -> dict[str, set[str]]:
-    """Clause id -> topics of the cross-notice points it belongs to (the substantive rules)."""
-    out: dict[str, set[str]] = {}
-    for point in kb().points():
-        for clause_id in point.get("clauses") or []:
-            out.setdefault(clause_id, set()).add(point.get("topic"))
-    return out
+TOPIC_WEIGHT = 0.3
 
 
 def ranked_hits(text: str, topic: str | None) -> list[dict]:
     """Search hits for a question, re-ranked for answering.
 
-    The search score is combined with how much of the question the clause covers and
-    whether the clause is one of the topic's substantive rules (a cross-notice point).
+    The topic (from the intent) is a preference, not a filter: hits of the whole knowledge
+    base compete with the topic's, so a question worded unlike its topic still finds its
+    clause. The score combines the search score, how much of the question the clause
+    covers, and whether the clause carries the topic.
     """
-    found = kb().search(text, topic=topic, limit=8) if topic else []
-    if not found:
-        found = kb().search(text, limit=8)
+    found = {h["id"]: h for h in kb().search(text, limit=8)}
+    if topic:
+        for hit in kb().search(text, topic=topic, limit=8):
+            found.setdefault(hit["id"], hit)
     if not found and topic:
         history = kb().history(topic)
         return [c for c in history if c.get("text")][-3:][::-1]
     if not found:
         return []
-    top = max(h.get("score") or 0 for h in found) or 1.0
+    top = max(h.get("score") or 0 for h in found.values()) or 1.0
     wanted = bigrams(text)
-    points = _point_topics()
-
     def rank(hit: dict) -> float:
         clause = kb().clause(hit["id"]) or hit
         coverage = len(wanted & bigrams(clause.get("text", ""))) / max(1, len(wanted))
-        in_point = 0.3 if topic and topic in points.get(hit["id"], ()) else 0.0
-        return (hit.get("score") or 0) / top + COVERAGE_WEIGHT * coverage + in_point
+        on_topic = TOPIC_WEIGHT if topic and topic in (clause.get("topics") or []) else 0.0
+        return (hit.get("score") or 0) / top + COVERAGE_WEIGHT * coverage + on_topic
 
-    return sorted(found, key=rank, reverse=True)
+    return sorted(found.values(), key=rank, reverse=True)
 
 
 def _time_note(text: str, topic: str | None) -> str:

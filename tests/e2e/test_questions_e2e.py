@@ -40,3 +40,7 @@ def test_question_is_answered_and_cited(stack, case):
         eligibility = reply_custom(messages).get("eligibility")
         assert eligibility is not None, f"no eligibility payload:\n{text}"
         assert eligibility["eligible"] is case["eligible"], f"{eligibility}\n{text}"
+    if "eligible_not" in case:
+        eligibility = reply_custom(messages).get("eligibility")
+        assert eligibility is not None, f"no eligibility payload:\n{text}"
+        assert eligibility["eligible"] is not case["eligible_not"], f"{eligibility}\n{text}"
