@@ -36,6 +36,16 @@ class ValidateEligibilityForm(FactFormValidation):
     def needed(self, facts: dict[str, Any], tracker: Tracker) -> list[str]:
         return list(evaluate_facts(facts).get("missing") or [])
 
+    def on_full_question(self, dispatcher: CollectingDispatcher, facts: dict[str, Any], still: list[str]) -> list[str]:
+        """Answer a question that held the facts at once; if the notices need more facts to
+        decide, say what is known so far and go on asking for the rest."""
+        result = evaluate_facts(facts)
+        if result.get("eligible") is not None or not still:
+            return []
+        text, cites, payload = verdict(result)
+        send(dispatcher, text, cites, payload)
+        return still
+
 
 class ActionEligibilityResult(Action):
     def name(self) -> str:

@@ -50,6 +50,10 @@ class FactFormValidation(FormValidationAction):
     def needed(self, facts: dict[str, Any], tracker: Tracker) -> list[str]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def on_full_question(self, dispatcher: CollectingDispatcher, facts: dict[str, Any], still: list[str]) -> list[str]:
+        """The first message already held the facts: answer now and ask nothing."""
+        return []
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         from actions.eligibility_answer import facts_from_slots
 
@@ -84,7 +88,7 @@ class FactFormValidation(FormValidationAction):
                 facts[event["name"]] = event["value"]
         still = [f for f in self.needed(facts, tracker) if f not in skipped and f in FACTS]
         if requested is None and one_turn_ready(facts_in_answer(text, None)):
-            still = []  # the question itself held the facts: answer now, ask nothing
+            still = self.on_full_question(dispatcher, facts, still)
         if requested in still and text and requested not in facts and len(still) > 1:
             # The user answered something else: ask the other questions first, this one last.
             still = [f for f in still if f != requested] + [requested]

@@ -84,3 +84,24 @@ def test_every_fact_has_slot_ask_action_and_question():
     asyncio.run(ASK_ACTIONS["education"]().run(dispatcher, make_tracker("", "inform"), {}))
     assert dispatcher.messages[0]["buttons"][0]["title"] == FACTS["education"]["values"][0]
     del messages
+
+
+def test_full_question_that_needs_more_facts_gets_interim_verdict_then_questions():
+    from policy_kb.extract import extract_facts
+    text = "我是护士，在乡镇卫生院干了20年了，能评副高吗"
+    found = extract_facts(text)
+    messages, events = run_action(ValidateEligibilityForm(), make_tracker(text, "check_eligibility", slots=found,
+                                                                          active_loop="eligibility_form"))
+    payload = next(m["custom"]["eligibility"] for m in messages if m.get("custom", {}).get("eligibility"))
+    assert payload["eligible"] is None and payload["missing"]
+    assert _slots(events)["requested_slot"] == payload["missing"][0]
+
+
+def test_full_question_that_decides_asks_nothing():
+    from policy_kb.extract import extract_facts
+    text = "本科毕业在民企干了6年能直接报中级吗"
+    messages, events = run_action(ValidateEligibilityForm(), make_tracker(text, "check_eligibility",
+                                                                          slots=extract_facts(text),
+                                                                          active_loop="eligibility_form"))
+    assert _slots(events)["requested_slot"] is None
+    assert messages == []  # the verdict comes from action_eligibility_result once the form ends

@@ -42,7 +42,7 @@ def no_action_server(tmp_path_factory):
 
 
 @pytest.mark.parametrize("message", ["送审表要几份", "本科毕业在民企干了6年能直接报中级吗",
-                                     "我想问问我能不能申报中级职称", "asdkjh qwe"])
+                                     "我想问问我能不能申报中级职称", "我要转人工"])
 def test_action_server_down_gives_an_apology_with_the_hotline(no_action_server, message):
     replies = no_action_server.send(message, sender="down-" + uuid.uuid4().hex[:8])
     text = reply_text(replies)

@@ -1,8 +1,7 @@
 """A restart keeps conversations: a half-filled eligibility form continues afterwards.
 
-The stack is stopped and started again on the same tracker database (TRACKER_DB). It comes
-back on other ports: the persistence under test is the tracker store's, and the old ports
-may sit in TIME_WAIT for a minute (see test_launcher_can_restart_on_the_same_ports).
+The stack is stopped and started again, on the same ports and the same tracker database
+(TRACKER_DB), as an operator restarting `make run` would.
 """
 from __future__ import annotations
 
@@ -17,17 +16,16 @@ from tests.robustness.conftest import tracker
 from tests.robustness.eligibility_chat import answer_for, asked_fact, expected_verdict, opening, run_form
 
 pytestmark = pytest.mark.stack
-RESTART_PORTS = {"RASA_PORT": 19305, "ACTION_PORT": 19355, "WEB_PORT": 19380}
 PROFILE = {"target_title": "中级", "education": "本科", "years_worked": 6, "employer_type": "非公",
            "status": "在职", "location": "市区", "full_time": True, "current_title": "无", "series": "工程"}
 
 
-def _restart(stack, ports: dict[str, int]) -> None:
+def _restart(stack) -> None:
     stack.stop()
-    tmp, extra = stack.tmp, stack.extra_env
-    stack.__init__(tmp, ports, extra)          # same tmp dir: same tracker.db
-    stack.log = tmp / "stack-restarted.log"
+    tracker_db = stack.tracker_db
+    stack.log = stack.tmp / "stack-restarted.log"   # start() waits for this log's banner
     stack.start()
+    assert stack.tracker_db == tracker_db
 
 
 def test_half_filled_form_continues_after_a_restart(robust_stack):
@@ -41,7 +39,7 @@ def test_half_filled_form_continues_after_a_restart(robust_stack):
     assert fact2 and fact2 != fact1, f"expected a further question after {fact1}: {second_question}"
     events_before = len(tracker(robust_stack, sender)["events"])
 
-    _restart(robust_stack, RESTART_PORTS)
+    _restart(robust_stack)
 
     payload, transcript = run_form(send, PROFILE, first=answer_for(fact2, PROFILE))
     assert payload is not None, "form did not finish after the restart:\n" + "\n".join(transcript)
