@@ -37,8 +37,8 @@ class ValidateChecklistForm(FactFormValidation):
         for event in reversed(tracker.events):
             if event.get("event") == "action" and event.get("name") == "action_start_checklist":
                 break
-            if event.get("event") == "action" and str(event.get("name", "")).startswith("action_ask_"):
-                asked += 1
+            if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value"):
+                asked += 1  # each question the form asked set requested_slot
         unknown = build_checklist(facts).get("unknown_facts") or []
         names = [u if isinstance(u, str) else u.get("fact") for u in unknown]
         return [n for n in names if n][: max(0, MAX_QUESTIONS - asked)]
