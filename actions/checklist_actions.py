@@ -1,7 +1,6 @@
 """The one-time disclosure (一次性告知) in the chat: a short form, then a summary and a link."""
 from __future__ import annotations
 
-import json
 import os
 import urllib.parse
 from typing import Any
@@ -46,7 +45,9 @@ class ValidateChecklistForm(FactFormValidation):
 
 def checklist_link(facts: dict) -> str:
     base = os.environ.get("PUBLIC_WEB_URL", "http://localhost:%s" % os.environ.get("WEB_PORT", "8000"))
-    return f"{base}/checklist?facts=" + urllib.parse.quote(json.dumps(facts, ensure_ascii=False))
+    # The web page reads the facts as form fields (bot/web/facts_form.py); booleans as 是/否.
+    fields = {k: ("是" if v is True else "否" if v is False else v) for k, v in facts.items()}
+    return f"{base}/checklist?" + urllib.parse.urlencode(fields)
 
 
 class ActionChecklistResult(Action):
