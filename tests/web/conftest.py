@@ -269,8 +269,9 @@ def http(web_app) -> Http:
 
 
 # ---------------------------------------------------------------- browser
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: the sync Playwright event loop must be gone before other suites run asyncio.
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium fonts-noto-cjk)")
     from playwright.sync_api import sync_playwright

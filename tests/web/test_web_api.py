@@ -75,7 +75,7 @@ def test_bodies_over_64_kb_get_413(http, path):
 
 
 def test_chat_passes_rasa_replies_through(web_app_replay, kb):
-    from conftest import Http
+    from tests.web.conftest import Http
 
     resp = Http(web_app_replay.url).request(
         "POST", "/api/chat", {"sender": "browser-0002", "message": "非公企业怎么申报"})

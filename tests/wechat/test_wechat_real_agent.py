@@ -6,6 +6,7 @@ there is none.
 """
 
 import asyncio
+import concurrent.futures
 import os
 import time
 from pathlib import Path
@@ -54,7 +55,9 @@ def test_real_agent_answers_a_wechat_user(serve):
     assert content not in (wechat.TEXT_PROCESSING, wechat.TEXT_ERROR, wechat.TEXT_NO_ANSWER)
     assert len(content.encode("utf-8")) <= 2048
 
-    tracker = asyncio.run(agent.tracker_store.retrieve("oRealUser"))
+    # In a thread of its own: another suite may have left an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        tracker = pool.submit(asyncio.run, agent.tracker_store.retrieve("oRealUser")).result()
     user_events = [e for e in tracker.events if getattr(e, "type_name", "") == "user"]
     assert [e.text for e in user_events] == ["你好"]  # re-sends did not start new turns
     assert user_events[0].input_channel == "wechat"
