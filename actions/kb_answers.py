@@ -14,6 +14,12 @@ from actions.eligibility_answer import answer_eligibility_if_asked
 
 INTENT_TOPICS: dict[str, str] = yaml.safe_load(Path(__file__).with_name("topics.yml").read_text(encoding="utf-8"))
 
+# A question about how many copies / which paper, answered from the materials table rows.
+_ASKS_COPIES = re.compile(r"几份|多少份|份数|一式|什么纸|A3|A4|几张|纸张|多大的纸|原件|复印件|要交|交几|准备几")
+# A question about contacting someone, answered with the hotline numbers.
+_ASKS_CONTACT = re.compile(r"电话|热线|号码|联系|打给|咨询哪|找谁|问谁|人工")
+# Below this NLU confidence the intent's topic is not used to rank the clauses.
+TOPIC_MIN_CONFIDENCE = 0.6
 _TIME_WORDS = re.compile(r"今年|本年|明年|今年度|什么时候|几号|几月|截止|时间|日期|哪天|多久")
 
 
@@ -116,7 +122,7 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
     quote = key_sentences(primary.get("text", ""), text)
     cites = [citation(primary, quote)]
     lines = [_time_note(text, topic)]
-    rows = _materials_rows(text) if topic == "materials" or "材料" in text or "表" in text else []
+    rows = _materials_rows(text) if _ASKS_COPIES.search(text) else []
     if rows:
         row_clause = kb().clause(rows[0].get("clause", "")) if rows[0].get("clause") else None
         lines.append("材料目录单中的规定：")
@@ -166,12 +172,14 @@ class ActionAnswerPolicy(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent_info = tracker.latest_message.get("intent") or {}
         events = answer_eligibility_if_asked(dispatcher, tracker, text)
         if events is not None:
             return events
-        topic = INTENT_TOPICS.get(intent)
-        if topic == "contacts":
+        topic = INTENT_TOPICS.get(intent_info.get("name"))
+        if (intent_info.get("confidence") or 0) < TOPIC_MIN_CONFIDENCE:
+            topic = None
+        if topic == "contacts" and _ASKS_CONTACT.search(text):
             send(dispatcher, hotline_text() + "也可以咨询所在单位人事部门或当地人力资源和社会保障部门。",
                  hotline_citations())
             return []
