@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import citation, kb, send
 from actions.eligibility_answer import facts_from_slots
-from actions.fact_form import SKIPPED_SLOT, FactFormValidation, facts_in_answer
+from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer
 from policy_kb.checklist import build_checklist
 
 # At most this many questions before the checklist is shown; the rest become
@@ -55,8 +55,7 @@ class ActionChecklistResult(Action):
         return "action_checklist_result"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        skipped = tracker.get_slot(SKIPPED_SLOT) or []
-        if "__cancelled__" in skipped:
+        if form_cancelled(tracker):
             return [SlotSet(SKIPPED_SLOT, [])]
         facts = facts_from_slots(tracker)
         result = build_checklist(facts)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import send
 from actions.eligibility_answer import evaluate_facts, facts_from_slots, verdict
-from actions.fact_form import SKIPPED_SLOT, FactFormValidation, facts_in_answer, one_turn_ready
+from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
 from actions.kb_answers import compose_topic_answer
 
 
@@ -52,8 +52,7 @@ class ActionEligibilityResult(Action):
         return "action_eligibility_result"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
-        skipped = tracker.get_slot(SKIPPED_SLOT) or []
-        if "__cancelled__" in skipped:
+        if form_cancelled(tracker):
             return [SlotSet(SKIPPED_SLOT, [])]
         facts = facts_from_slots(tracker)
         result = evaluate_facts(facts)

@@ -13,6 +13,7 @@ from policy_kb.extract import extract_facts
 from policy_kb.facts import FACTS, normalise_fact
 
 SKIPPED_SLOT = "pending_facts"
+CANCELLED = "__cancelled__"
 _SKIP = re.compile(r"不知道|不清楚|不确定|说不准|跳过|不好说|没有这个|不适用")
 _STOP = re.compile(r"算了|取消|不问了|不查了|退出|停止|结束")
 _FORM_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "request_checklist", "nlu_fallback"}
@@ -32,6 +33,11 @@ def facts_in_answer(text: str, requested: str | None) -> dict[str, Any]:
                         found.pop(other)
             found[requested] = value
     return {k: v for k, v in found.items() if k in FACTS}
+
+
+def form_cancelled(tracker: Tracker) -> bool:
+    """The user stopped the form ("算了"): no result is given."""
+    return CANCELLED in (tracker.get_slot(SKIPPED_SLOT) or [])
 
 
 def one_turn_ready(found: dict[str, Any]) -> bool:
@@ -66,7 +72,7 @@ class FactFormValidation(FormValidationAction):
         if text:
             if _STOP.search(text):
                 dispatcher.utter_message(response="utter_form_cancelled")
-                return [SlotSet(SKIPPED_SLOT, skipped + ["__cancelled__"]), SlotSet("requested_slot", None)]
+                return [SlotSet(SKIPPED_SLOT, skipped + [CANCELLED]), SlotSet("requested_slot", None)]
             found = facts_in_answer(text, requested)
             if requested and requested not in found and _SKIP.search(text):
                 skipped.append(requested)

@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from policy_kb.facts import cn_to_number
+
 HERE = Path(__file__).resolve().parent
 PATTERNS_PATH = HERE / "entity_patterns.yml"
 FACTS_PATH = HERE / "facts.yml"
@@ -146,42 +148,20 @@ def _alternation(words: list[str]) -> re.Pattern | None:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
-def _number(text: str) -> float | None:
-    """'12' -> 12, '十二' -> 12, '二十' -> 20, '两' -> 2."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-    if len(text) > 1 and all(ch in digits for ch in text):  # 二〇二四 -> 2024
-        return float("".join(str(digits[ch]) for ch in text))
-    total, current, seen = 0, 0, False
-    for ch in text:
-        if ch in digits:
-            current, seen = digits[ch], True
-        elif ch in ("十", "百"):
-            total += (current or 1) * (10 if ch == "十" else 100)
-            current, seen = 0, True
-        else:
-            return None
-    return float(total + current) if seen else None
-
-
 def _duration_value(match: re.Match) -> float | None:
     if match.group("y") is not None:
-        years = _number(match.group("y"))
+        years = cn_to_number(match.group("y"))
         if years is None:
             return None
         if match.group("half"):
             years += 0.5
         if match.group("ym"):
-            months = _number(match.group("ym"))
+            months = cn_to_number(match.group("ym"))
             if months is None:
                 return None
             years += months / 12
     elif match.group("m") is not None:
-        months = _number(match.group("m"))
+        months = cn_to_number(match.group("m"))
         if months is None:
             return None
         years = months / 12

@@ -55,14 +55,16 @@ _CN_NUM = "零〇一壹二贰两俩三叁四肆五伍六陆七柒八捌九玖十
 _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM}]+)"
 
 
-def _cn_to_number(text: str) -> float | None:
-    """'十二' -> 12, '二十' -> 20, '五' -> 5, '3.5' -> 3.5."""
+def cn_to_number(text: str) -> float | None:
+    """'十二' -> 12, '二十' -> 20, '五' -> 5, '3.5' -> 3.5, '二〇二四' -> 2024."""
     if not text:
         return None
     try:
         return float(text)
     except ValueError:
         pass
+    if len(text) > 1 and all(ch in _DIGITS for ch in text):  # 二〇二四 -> 2024
+        return float("".join(str(_DIGITS[ch]) for ch in text))
     total, current = 0, 0
     seen = False
     for ch in text:
@@ -107,22 +109,22 @@ def parse_years(text: Any) -> float | None:
         return 0.5
     m = _YEARS_RE.fullmatch(s)
     if m and (m.group("y") or m.group("half")):
-        years = _cn_to_number(m.group("y")) if m.group("y") else 0.0
+        years = cn_to_number(m.group("y")) if m.group("y") else 0.0
         if years is None:
             return None
         if m.group("half"):
             years += 0.5
         if m.group("m"):
-            months = _cn_to_number(m.group("m"))
+            months = cn_to_number(m.group("m"))
             if months is None:
                 return None
             years += months / 12
         return round(years, 2)
     m = _MONTHS_RE.fullmatch(s)
     if m:
-        months = _cn_to_number(m.group("m"))
+        months = cn_to_number(m.group("m"))
         return None if months is None else round(months / 12, 2)
-    n = _cn_to_number(s)
+    n = cn_to_number(s)
     return n
 
 
@@ -136,7 +138,7 @@ def parse_number(text: Any) -> float | None:
         return None
     s = text.strip().translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
     s = _MONTH_SUFFIX_RE.sub("", _PREFIX_RE.sub("", s))
-    return _cn_to_number(s)
+    return cn_to_number(s)
 
 
 # ---------------------------------------------------------------- values
