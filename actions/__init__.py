@@ -20,6 +20,10 @@ def _check_knowledge_base() -> None:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             conn.execute("SELECT count(*) FROM clauses").fetchone()
+            # A damaged page can hide from a row count; SQLite's own check finds it.
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {verdict}")
     except sqlite3.Error as exc:
         sys.stderr.write(f"\nACTION SERVER NOT STARTED: the knowledge base file {path} is unreadable or corrupt ({exc}). "
                          f"Delete it and rebuild: .venv/bin/python -m policy_kb build\n")
