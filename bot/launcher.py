@@ -77,6 +77,9 @@ class Stack:
         return proc
 
     def stop(self) -> None:
+        # A second Ctrl-C or SIGTERM must not interrupt the shutdown and leave orphans.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for _, proc in reversed(self.procs):
             if proc.poll() is None:
                 try:
@@ -171,7 +174,12 @@ def launch() -> int:
         print(f"  Try: curl -XPOST localhost:{rasa_port}/webhooks/rest/webhook -d '{{\"sender\":\"a\",\"message\":\"你好\"}}'")
         print("Press Ctrl-C to stop.", flush=True)
 
+        parent = os.getppid()
         while True:
+            if os.getppid() != parent:
+                # `make run` (our parent) was stopped, e.g. by SIGTERM: stop with it.
+                print("\n==> The parent process ended; stopping …", flush=True)
+                return 0
             for name, proc in stack.procs:
                 if proc.poll() is not None:
                     raise LaunchError(f"The {name} stopped unexpectedly (exit code {proc.returncode}); stopping the rest.")

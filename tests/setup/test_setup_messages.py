@@ -73,3 +73,37 @@ def test_second_run_does_not_retrain():
     assert train.up_to_date(), "the model is older than its inputs: `make test` should have trained it"
     result = _run([sys.executable, "-m", "bot.train"], ROOT, timeout=60)
     assert result.returncode == 0 and "up to date" in result.stdout
+
+
+def test_sigterm_to_the_parent_stops_every_process(tmp_path):
+    """`make run` stopped with SIGTERM (its parent gone) or the launcher itself: no orphans."""
+    import signal
+    import time
+
+    from bot import train
+    if not train.MODEL_FILE.exists():
+        import pytest
+        pytest.skip("no trained model yet")
+    env = dict(os.environ, RASA_PORT="15105", ACTION_PORT="15155", WEB_PORT="18100",
+               TRACKER_DB=str(tmp_path / "tracker.db"), STAFF_TOKEN="t")
+    log = tmp_path / "launcher.log"
+    # A shell stands in for make: it starts the launcher and is then killed.
+    parent = subprocess.Popen(["bash", "-c", f"{sys.executable} -m bot.launcher > {log} 2>&1; sleep 600"],
+                              cwd=ROOT, env=env, start_new_session=True)
+    try:
+        deadline = time.time() + 240
+        while "The assistant is running" not in (log.read_text() if log.exists() else ""):
+            assert time.time() < deadline, log.read_text()[-2000:]
+            time.sleep(1)
+        children = subprocess.run(["pgrep", "-f", "--", "--port 15155|--port 15105|--port 18100"],
+                                  capture_output=True, text=True).stdout.split()
+        assert len(children) >= 3, children
+        os.kill(parent.pid, signal.SIGKILL)  # the parent dies without telling anyone
+        deadline = time.time() + 60
+        while subprocess.run(["pgrep", "-f", "--", "--port 15155|--port 15105|--port 18100"],
+                             capture_output=True).returncode == 0:
+            assert time.time() < deadline, "processes left running after the parent ended"
+            time.sleep(1)
+    finally:
+        subprocess.run(["pkill", "-f", "--", "--port 15155|--port 15105|--port 18100"])
+        os.killpg(parent.pid, signal.SIGKILL) if parent.poll() is None else None
