@@ -3,6 +3,6 @@
 Parts: `answers` (latency and throughput through the REST channel, component breakdown,
 memory, optional py-spy profile), `nlu` (held-out test set and 5-fold cross-validation),
 `kb` (policy_kb.bench), `train` (wall time and model size). Each part writes
-docs/benchmarks/results/<part>.json; `report` turns them into docs/benchmarks/results.md
+docs/benchmarks/runs/<part>.json; `report` turns them into docs/benchmarks/results.md
 and the PNG plots.
 """

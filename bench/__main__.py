@@ -6,9 +6,11 @@ smoke run of the machinery, not figures to publish).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +51,10 @@ def answers(quick: bool) -> dict:
         pids = find_pids()
         levels = load.run_levels(stack.rasa_url, LEVELS, per_sender=3 if quick else 30,
                                  minimum=30 if quick else 150, max_seconds=60 if quick else 180)
+        capacity = next(lv["throughput_msg_s"] for lv in levels if lv["concurrency"] == 8)
+        rates = [asyncio.run(load.run_rate(stack.rasa_url, round(capacity * share, 1), 10 if quick else 30,
+                                           tag=f"rate{int(share * 100)}"))
+                 for share in (0.5, 0.8)]
         memory = {name: rss_mib(pid) for name, pid in sorted(pids.items())}
         print("  memory after warm-up (MiB): " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items() if v), flush=True)
         print("==> answers: component breakdown", flush=True)
@@ -57,7 +63,9 @@ def answers(quick: bool) -> dict:
         prof = profile.run(stack.rasa_url, pids, ROOT / "var" / "bench", seconds=5 if quick else 20)
     finally:
         stack.stop()
-    result = {"meta": info, "levels": levels, "breakdown": parts, "memory_mib": memory, "profile": prof,
+        shutil.rmtree(stack.tmp, ignore_errors=True)
+    info["credentials"] = os.environ.get("BENCH_CREDENTIALS", "credentials.yml")
+    result = {"meta": info, "levels": levels, "open_loop": rates, "breakdown": parts, "memory_mib": memory, "profile": prof,
               "quick": quick}
     report.save("answers", result)
     return result

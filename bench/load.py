@@ -128,6 +128,40 @@ def run_levels(rasa_url: str, levels: list[int], per_sender: int, minimum: int, 
         summary = res.as_dict()
         print(f"  {level:>2} senders: {summary['requests']} messages in {summary['wall_s']:.1f} s = "
               f"{summary['throughput_msg_s']:.1f} msg/s, errors {summary['errors']}; p95 ms "
-              + ", ".join(f"{k} {v['p95_ms']:.0f}" for k, v in summary["kinds"].items()), flush=True)
+              + ", ".join(f"{k} {v['p95_ms']:.0f}" for k, v in summary["kinds"].items())
+              + (f"; errors seen: {summary['error_examples']}" if summary["errors"] else ""), flush=True)
         out.append(summary)
     return out
+
+
+async def run_rate(rasa_url: str, rate: float, seconds: float, tag: str = "rate") -> dict:
+    """Open loop: messages arrive at a fixed rate (like independent users), whatever the
+    replies' speed. Returns the same summary as a level, with `offered_msg_s`."""
+    url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+    kinds = list(KINDS)
+    total = max(len(kinds), int(rate * seconds))
+    result = LevelResult(0, 0.0)
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200), timeout=timeout) as session:
+        started = time.perf_counter()
+        tasks = []
+        for i in range(total):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            kind = kinds[i % len(kinds)]
+            sender = f"{tag}-{kind}-{i // (len(kinds) * TURNS_PER_CONVERSATION)}-{i % 7}"
+
+            async def one(kind=kind, sender=sender):
+                result.samples.append(await _one(session, url, kind, sender))
+
+            tasks.append(asyncio.ensure_future(one()))
+        await asyncio.gather(*tasks)
+        result.wall_s = time.perf_counter() - started
+    summary = result.as_dict()
+    summary.pop("concurrency")
+    summary["offered_msg_s"] = rate
+    print(f"  open loop {rate:.1f} msg/s offered: {summary['throughput_msg_s']:.1f} served, errors "
+          f"{summary['errors']}; p95 ms " + ", ".join(f"{k} {v['p95_ms']:.0f}" for k, v in summary["kinds"].items()),
+          flush=True)
+    return summary

@@ -1,4 +1,4 @@
-"""docs/benchmarks/results.md and the PNG plots, from docs/benchmarks/results/*.json."""
+"""docs/benchmarks/results.md and the PNG plots, from docs/benchmarks/runs/*.json."""
 from __future__ import annotations
 
 import json
@@ -12,12 +12,12 @@ KIND_LABELS = {"greeting": "greeting 你好 (rule)", "kb_answer": "KB answer 送
 
 
 def load(part: str) -> dict | None:
-    path = OUT / "results" / f"{part}.json"
+    path = OUT / "runs" / f"{part}.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def save(part: str, data: dict) -> None:
-    path = OUT / "results" / f"{part}.json"
+    path = OUT / "runs" / f"{part}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -95,6 +95,16 @@ def _answers_md(a: dict) -> list[str]:
         tp = at8["throughput_msg_s"]
         lines.append(f"- ≥ {TARGET_THROUGHPUT:.0f} msg/s: {_f(tp, 1)} — {'met' if tp >= TARGET_THROUGHPUT else 'MISSED'}")
         lines.append(f"- zero errors: {at8['errors']} — {'met' if at8['errors'] == 0 else 'MISSED'}")
+    rates = a.get("open_loop")
+    if rates:
+        lines += ["", "### Open loop: messages arriving at a fixed rate (independent users)", "",
+                  "| offered msg/s | served msg/s | errors | kind | p50 ms | p95 ms | p95 ÷ greeting |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in rates:
+            for i, (kind, k) in enumerate(r["kinds"].items()):
+                head = (f"| {_f(r['offered_msg_s'], 1)} | {_f(r['throughput_msg_s'], 1)} | {r['errors']} |"
+                        if i == 0 else "| | | |")
+                lines.append(f"{head} {kind} | {_f(k['p50_ms'])} | {_f(k['p95_ms'])} | {_f(k['p95_vs_greeting'], 2)} |")
     b = a.get("breakdown")
     if b:
         lines += ["", "### Where a turn's time goes (sequential, warm)", "",

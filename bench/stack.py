@@ -11,9 +11,24 @@ BENCH_PORTS = {"RASA_PORT": 19605, "ACTION_PORT": 19655, "WEB_PORT": 19680}
 BENCH_TOKEN = "bench-token"
 
 
-def start_stack(extra_env: dict | None = None) -> RunningStack:
+def _private_kb(tmp: Path) -> dict:
+    """A private copy of the knowledge base: a rebuild elsewhere cannot disturb a run."""
+    import shutil
+
+    from policy_kb.paths import db_path
+
+    copy = tmp / "policy_kb.sqlite"
+    shutil.copy(db_path(), copy)
+    return {"POLICY_KB_DB": str(copy)}
+
+
+def start_stack(extra_env: dict | None = None):
+    """The real launcher (default), or a DirectStack when BENCH_CREDENTIALS names a file.
+    Everything it writes stays in `stack.tmp` (remove it after `stop()`)."""
     tmp = Path(tempfile.mkdtemp(prefix="zhicheng-bench-"))
-    env = {"RASA_TOKEN": BENCH_TOKEN, **(extra_env or {})}
+    env = {"RASA_TOKEN": BENCH_TOKEN, **_private_kb(tmp), **(extra_env or {})}
+    if os.environ.get("BENCH_CREDENTIALS"):
+        return DirectStack(os.environ["BENCH_CREDENTIALS"], tmp, env).start()
     return RunningStack(tmp, BENCH_PORTS, extra_env=env).start()
 
 
@@ -68,3 +83,66 @@ def _children(pid: int) -> list[str]:
     except OSError:
         pass
     return out
+
+
+class DirectStack:
+    """Action server + Rasa server started directly with a chosen credentials file (no web
+    app): to compare configurations before they are wired into credentials.yml.
+    `BENCH_CREDENTIALS=/path/credentials.yml python -m bench answers`."""
+
+    def __init__(self, credentials: str, tmp: Path, extra_env: dict | None = None):
+        import subprocess
+        import sys
+
+        self.tmp = tmp
+        self.rasa_url = f"http://127.0.0.1:{BENCH_PORTS['RASA_PORT']}"
+        self.action_url = f"http://127.0.0.1:{BENCH_PORTS['ACTION_PORT']}"
+        root = Path(__file__).resolve().parent.parent
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore",
+                   TRACKER_DB=str(self.tmp / "tracker.db"), ACTION_PORT=str(BENCH_PORTS["ACTION_PORT"]),
+                   **(extra_env or {}))
+        for name in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_AES_KEY", "WECHAT_APPSECRET"):
+            env.setdefault(name, "")
+        rasa = str(Path(sys.executable).parent / "rasa")
+        model = env.get("RASA_MODEL", str(root / "models" / "current.tar.gz"))
+        self.log = open(self.tmp / "stack.log", "wb")
+        self.procs = [
+            subprocess.Popen([rasa, "run", "actions", "--port", str(BENCH_PORTS["ACTION_PORT"]), "--actions",
+                              "actions"], cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                             start_new_session=True),
+            subprocess.Popen([rasa, "run", "--enable-api", "--auth-token", BENCH_TOKEN, "--model", model,
+                              "--port", str(BENCH_PORTS["RASA_PORT"]), "--credentials", credentials,
+                              "--endpoints", env.get("ENDPOINTS", "endpoints.yml")],
+                             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True),
+        ]
+
+    def start(self, timeout: float = 420) -> "DirectStack":
+        import time
+        import urllib.request
+
+        deadline = time.time() + timeout
+        for url in (self.action_url + "/health", self.rasa_url + "/"):
+            while True:
+                if any(p.poll() is not None for p in self.procs) or time.time() > deadline:
+                    self.stop()
+                    raise RuntimeError("bench stack did not start: see " + str(self.tmp / "stack.log"))
+                try:
+                    urllib.request.urlopen(url, timeout=2).close()
+                    break
+                except OSError:
+                    time.sleep(1)
+        return self
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.log.close()

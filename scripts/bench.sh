@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (`make bench`): latency/throughput through the REST channel, NLU scores,
-# knowledge base, training. Figures go to docs/benchmarks/ (results.md, results/*.json,
+# knowledge base, training. Figures go to docs/benchmarks/ (results.md, runs/*.json,
 # PNG plots). Runs a private stack on ports 19605/19655/19680 and stops it at the end.
 # Usage: bash scripts/bench.sh [all|answers|nlu|kb|train|report] [--quick]
 set -u

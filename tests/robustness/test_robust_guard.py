@@ -29,9 +29,23 @@ class Scripted:
 
     def __init__(self):
         self.seen: list = []
+        self.running = 0
+        self.most_running = 0
 
     async def __call__(self, message):
         self.seen.append(message)
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            await self._answer(message)
+        finally:
+            self.running -= 1
+
+    async def _answer(self, message):
+        if message.text.startswith("slow"):
+            await asyncio.sleep(0.2)            # like a call to the action server
+        if message.text.startswith("stuck"):
+            await asyncio.sleep(3)              # like a hung action server
         if message.text == "silence":
             return
         if message.text == "boom":
@@ -39,43 +53,60 @@ class Scripted:
         await message.output_channel.send_text_message(message.sender_id, "收到：" + message.text[:10])
 
 
+class Served:
+    """A Sanic app with one guarded REST channel, served from a thread on a loopback port."""
+
+    def __init__(self, agent, port: int):
+        from sanic import Sanic
+
+        Sanic.test_mode = True   # Sanic's start-up rewrite (TouchUp) then works for several apps
+        app = Sanic("guard_" + uuid.uuid4().hex[:8])
+        app.blueprint(GuardedRestInput().blueprint(agent), url_prefix="/webhooks/rest")
+        self.url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.error: BaseException | None = None
+
+        def run():
+            asyncio.set_event_loop(self.loop)
+            try:
+                self.server = self.loop.run_until_complete(app.create_server(
+                    host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False))
+                for step in (self.server.startup, self.server.before_start, self.server.after_start):
+                    self.loop.run_until_complete(step())
+            except BaseException as exc:  # surfaced below
+                self.error = exc
+                if getattr(self, "server", None):
+                    self.server.close()
+                ready.set()
+                return
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert ready.wait(30), "guard test server did not start"
+        if self.error:
+            raise self.error
+
+    def stop(self) -> None:
+        async def shutdown():
+            await self.server.before_stop()
+            self.server.close()
+            await self.server.wait_closed()
+            await self.server.after_stop()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
 @pytest.fixture(scope="module")
 def guard_server():
-    from sanic import Sanic
-
     agent = Scripted()
-    app = Sanic("guard_" + uuid.uuid4().hex[:8])
-    app.blueprint(GuardedRestInput().blueprint(agent), url_prefix="/webhooks/rest")
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict = {}
-
-    def run():
-        asyncio.set_event_loop(loop)
-        server = loop.run_until_complete(app.create_server(host="127.0.0.1", port=PORT,
-                                                           return_asyncio_server=True, access_log=False))
-        loop.run_until_complete(server.startup())
-        loop.run_until_complete(server.before_start())
-        loop.run_until_complete(server.after_start())
-        holder["server"] = server
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert ready.wait(30), "guard test server did not start"
-    yield f"http://127.0.0.1:{PORT}/webhooks/rest/webhook", agent
-
-    async def shutdown():
-        server = holder["server"]
-        await server.before_stop()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
-
-    asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    served = Served(agent, PORT)
+    yield served.url, agent
+    served.stop()
 
 
 def _post(url: str, body) -> tuple[int, object]:
@@ -138,3 +169,80 @@ def test_apology_without_a_kb_still_gives_a_way_forward(monkeypatch, tmp_path):
     text = rest_guard.apology_text()
     assert text.startswith("抱歉") and "人力资源和社会保障部门" in text
     assert not (tmp_path / "missing.sqlite").exists(), "the apology must not build a KB"
+
+
+def test_cached_action_result_validation_is_equivalent_and_faster(monkeypatch):
+    import time
+
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    current = RemoteAction._validate_action_result       # maybe installed by the server above
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", getattr(current, "_original", current))
+
+    action = RemoteAction("action_answer_policy", None)
+    good = {"events": [{"event": "slot", "name": "education", "value": "本科", "timestamp": None}] * 6,
+            "responses": [{"text": "答复", "custom": {"citations": [{"id": "bt-2024:四/（六）"}]}}]}
+    bad = {"events": [{"event": "slot", "name": 5}], "responses": "not a list"}
+
+    def timed(result) -> float:
+        started = time.perf_counter()
+        for _ in range(10):
+            action._validate_action_result(result)
+        return (time.perf_counter() - started) / 10
+
+    before = timed(good)
+    with pytest.raises(ValidationError) as original_error:
+        action._validate_action_result(bad)
+    assert rest_guard.fast_action_result_validation() and rest_guard.fast_action_result_validation()
+    after = timed(good)
+    with pytest.raises(ValidationError) as cached_error:
+        action._validate_action_result(bad)
+    assert cached_error.value.message == original_error.value.message
+    assert "Failed to validate Action server response" in cached_error.value.message
+    assert after < before / 3, f"cached {after * 1000:.2f} ms vs {before * 1000:.2f} ms"
+
+
+@pytest.mark.parametrize("limit, expected", [("1", 1), ("", 2), ("0", 6)])
+def test_turns_processed_at_once_follow_the_limit(monkeypatch, limit, expected):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("REST_MAX_CONCURRENT_TURNS", limit)
+    agent = Scripted()
+    served = Served(agent, PORT + 1)
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            replies = list(pool.map(lambda i: _post(served.url, {"sender": f"c{i}", "message": f"slow {i}"}),
+                                    range(6)))
+    finally:
+        served.stop()
+    assert all(status == 200 and body[0]["text"].startswith("收到") for status, body in replies), replies
+    assert agent.most_running == expected, agent.most_running
+
+
+@pytest.mark.parametrize("raw, expected", [("3", 3), ("0", 0), ("-1", 0), ("many", 2), ("", 2)])
+def test_max_concurrent_turns_reads_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("REST_MAX_CONCURRENT_TURNS", raw)
+    assert rest_guard.max_concurrent_turns() == expected
+
+
+def test_a_stuck_turn_gives_up_its_place(monkeypatch):
+    """With one turn at a time, a hung turn must not hold up everybody else for long."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("REST_MAX_CONCURRENT_TURNS", "1")
+    monkeypatch.setattr(rest_guard, "SLOT_SECONDS", 0.3)
+    served = Served(Scripted(), PORT + 2)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            stuck = pool.submit(_post, served.url, {"sender": "s1", "message": "stuck"})
+            time.sleep(0.1)
+            started = time.perf_counter()
+            status, body = _post(served.url, {"sender": "s2", "message": "你好"})
+            waited = time.perf_counter() - started
+            assert status == 200 and body[0]["text"] == "收到：你好"
+            assert waited < 1.5, f"waited {waited:.1f} s behind a stuck turn"
+            assert stuck.result(10)[1][0]["text"] == "收到：stuck"   # the slow one still answers
+    finally:
+        served.stop()

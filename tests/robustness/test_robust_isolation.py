@@ -23,19 +23,19 @@ N = 20
 
 
 def profiles() -> list[dict]:
-    """Different educations, years and series; all aim at 中级 from no title, so that no
-    answer names a title (a bare title answer is also read as the target title)."""
+    """Different targets, educations, years and series."""
     out = []
     for i in range(N):
+        target = "中级" if i % 2 == 0 else "副高级"
         out.append({
-            "target_title": "中级",
+            "target_title": target,
             "education": EDUCATIONS[i % len(EDUCATIONS)],
             "years_worked": 1 + (i * 7) % 19,          # 1..19, all different pairs with education
             "employer_type": "非公",
             "status": "在职",
             "location": "市区",
             "full_time": True,
-            "current_title": "无",
+            "current_title": "无" if target == "中级" else "中级",
             "series": SERIES[i % len(SERIES)],
         })
     return out
