@@ -88,5 +88,6 @@ def test_personal_numbers_are_masked_outside_the_tracker(robust_stack):
     assert console.status == 200, console.text[:300]
     text = console.text
     assert not [raw for raw in RAW if raw in text], text[:1000]
-    # At least one of the gibberish messages was listed as unanswered, masked.
-    assert any(mask_pii(m) in text or mask_pii(MOBILE_2) in text for m in MESSAGES[1:3]), text[:1500]
+    # At least one of the messages the assistant could not place (which ones depends on the
+    # trained model) is listed as unanswered, with its numbers masked.
+    assert any(mask_pii(m) in text for m in MESSAGES[1:]), text[:1500]
