@@ -230,7 +230,7 @@ def live_web_url(request):
 def test_live_chat_answer_with_citation_at_360(phone, live_web_url):
     page = phone
     page.goto(live_web_url + "/")
-    send(page, "民营企业的技术人员怎么申报职称？")
+    send(page, "本科毕业在民企干了6年能直接报中级吗？")
     page.locator(".cite").first.wait_for(timeout=90_000)
     answer = page.locator(".row.bot .bubble").nth(1).inner_text()
     assert answer and "抱歉" not in answer
