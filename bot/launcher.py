@@ -2,7 +2,8 @@
 
 Ports come from RASA_PORT (5005), ACTION_PORT (5055) and WEB_PORT (8000). Ctrl-C or
 SIGTERM stops every process this launcher started. Used by `make run` and by the test
-fixture that runs the real stack.
+fixture that runs the real stack. The Rasa server runs one worker process per core
+(RASA_WORKERS overrides; see rasa_workers), sharing conversations and locks in SQLite files.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
+MAX_AUTO_WORKERS = 4
 
 
 class LaunchError(Exception):
@@ -63,6 +65,53 @@ def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float) -> N
         except Exception:
             time.sleep(0.5)
     raise LaunchError(f"The {name} did not answer at {url} within {timeout:.0f} s.")
+
+
+def rasa_workers(env: dict, endpoints: str) -> int:
+    """How many Rasa server processes (Sanic workers) to run.
+
+    RASA_WORKERS when set; else one per core (at most MAX_AUTO_WORKERS, each holds the model,
+    about 1.1 GB). One only when the endpoints file keeps locks in memory (Rasa then refuses
+    more), or when the WeChat channel is configured: it remembers a turn still running (for
+    WeChat's retries) and the numbered choices in its own process, so a retry reaching
+    another worker would be answered twice (docs/deploy.md).
+    """
+    raw = env.get("RASA_WORKERS", "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise LaunchError(f"RASA_WORKERS={raw!r}: set it to a whole number of Rasa processes, at least 1.")
+        wanted = int(raw)
+    elif env.get("WECHAT_TOKEN"):
+        wanted = 1
+    else:
+        wanted = max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
+    try:
+        import yaml
+
+        config = yaml.safe_load((ROOT / endpoints).read_text(encoding="utf-8")) or {}
+    except Exception:  # noqa: BLE001 - Rasa reports a bad endpoints file itself
+        config = {}
+    lock_type = str((config.get("lock_store") or {}).get("type") or "in_memory")
+    return wanted if lock_type != "in_memory" else 1
+
+
+def _wait_workers(url: str, count: int, proc: subprocess.Popen, timeout: float) -> None:
+    """Until `count` different Rasa worker processes have answered (each has loaded the model)."""
+    import json
+
+    seen: set = set()
+    deadline = time.time() + timeout
+    while len(seen) < count and time.time() < deadline:
+        if proc.poll() is not None:
+            raise LaunchError(f"The Rasa server stopped while starting (exit code {proc.returncode}).")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                seen.add(json.loads(resp.read().decode()).get("worker"))
+        except Exception:
+            pass
+        time.sleep(0.05)
+    if len(seen) < count:
+        print(f"    ({len(seen)} of {count} Rasa workers answered within {timeout:.0f} s; going on)", flush=True)
 
 
 class Stack:
@@ -134,6 +183,13 @@ def launch() -> int:
     model = check_files(env)
     (ROOT / "var").mkdir(exist_ok=True)
     endpoints = env.get("ENDPOINTS", "endpoints.yml")
+    workers = rasa_workers(env, endpoints)
+    env["SANIC_WORKERS"] = str(workers)
+    if workers > 1:
+        # The workers share one listening socket. A kept-alive connection stays with the
+        # worker that accepted it, so a few busy clients can load one worker and leave the
+        # other idle; a connection per request goes to whichever worker is free to accept.
+        env.setdefault("SANIC_KEEP_ALIVE", "False")
 
     stack = Stack()
 
@@ -147,13 +203,15 @@ def launch() -> int:
                                                 "--actions", "actions"], env)
         _wait_http(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
 
-        print(f"==> Starting the Rasa server on port {rasa_port} (loading the model takes a little while)", flush=True)
+        print(f"==> Starting the Rasa server on port {rasa_port} with {workers} worker process"
+              f"{'es' if workers > 1 else ''} (loading the model takes a little while)", flush=True)
         rasa = stack.start("Rasa server", [
             str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
             "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
             "--endpoints", endpoints, "--cors", "*",
         ], env)
         _wait_http(f"http://127.0.0.1:{rasa_port}/", rasa, "Rasa server", 300)
+        _wait_workers(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", workers, rasa, 300)
 
         web = None
         if (ROOT / "bot" / "web" / "__main__.py").exists():

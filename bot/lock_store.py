@@ -1,25 +1,54 @@
-"""Redis lock store whose ticket operations are atomic across Rasa servers.
+"""Lock stores whose ticket operations are atomic across processes.
 
-Rasa 3.6's RedisLockStore changes a conversation's lock by GET, change in Python, SET: two
-servers receiving turns of one conversation at the same moment can both draw the same
-ticket and run both turns at once (one turn's events are then lost). Here every change
-runs in a Redis transaction (WATCH/MULTI/EXEC) and is retried when another server changed
-the lock in between.
+Rasa makes the turns of one conversation run one at a time with a ticket lock kept in a
+lock store. Rasa 3.6 changes a lock by read, change in Python, write: two processes
+receiving turns of one conversation at the same moment can both draw the same ticket and
+run both turns at once (one turn's events are then lost). Here every change of a lock is
+one transaction, retried or waited for when another process changes it meanwhile:
+
+- ``SQLiteLockStore``: a SQLite file shared by the worker processes of one Rasa server on
+  one machine (the default, endpoints.yml; bot/launcher.py starts one worker per core);
+- ``AtomicRedisLockStore``: Redis (WATCH/MULTI/EXEC), for several Rasa servers on several
+  machines (endpoints.scale.yml, docs/deploy.md).
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Text
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable, Optional, Text
 
 import redis
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 MAX_RETRIES = 100
+ROOT = Path(__file__).resolve().parent.parent
 
 
-class AtomicRedisLockStore(RedisLockStore):
+class AtomicTickets:
+    """Rasa's ticket operations, each done by ``_change`` in one atomic step."""
+
+    def _change(self, conversation_id: Text, change: Callable[[TicketLock], object],
+                create: bool = False, delete_when_idle: bool = False):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
+
+    def update_lock(self, conversation_id: Text) -> None:
+        self._change(conversation_id, lambda lock: lock.remove_expired_tickets())
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), delete_when_idle=True)
+
+
+class AtomicRedisLockStore(AtomicTickets, RedisLockStore):
     """endpoints: lock_store: {type: bot.lock_store.AtomicRedisLockStore, url, port, db, key_prefix}"""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
@@ -53,14 +82,62 @@ class AtomicRedisLockStore(RedisLockStore):
                     continue
         raise LockError(f"Could not change the lock of conversation '{conversation_id}' (too much contention).")
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True)
 
-    def update_lock(self, conversation_id: Text) -> None:
-        self._change(conversation_id, lambda lock: lock.remove_expired_tickets())
+def default_lock_db() -> str:
+    """LOCK_DB, else ``locks.db`` beside the tracker file (TRACKER_DB), else var/locks.db."""
+    if os.environ.get("LOCK_DB"):
+        return os.environ["LOCK_DB"]
+    tracker = os.environ.get("TRACKER_DB")
+    return str(Path(tracker).with_name("locks.db") if tracker else ROOT / "var" / "locks.db")
 
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
-        self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
-        self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number), delete_when_idle=True)
+class SQLiteLockStore(AtomicTickets, LockStore):
+    """endpoints: lock_store: {type: bot.lock_store.SQLiteLockStore, db: <file>} (db optional:
+    see ``default_lock_db``). Locks live for seconds: the file needs no backup, and a lock
+    left by a killed process expires after Rasa's lock lifetime like any other."""
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None, db: Optional[Text] = None,
+                 **_: Any) -> None:
+        if endpoint_config is not None:
+            db = db or endpoint_config.kwargs.get("db")
+        self.path = str(db or default_lock_db())
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")  # locks need not survive a power cut
+        self._db.execute("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)")
+
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        row = self._db.execute("SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)).fetchone()
+        return TicketLock.from_dict(json.loads(row[0])) if row else None
+
+    def delete_lock(self, conversation_id: Text) -> None:
+        self._db.execute("DELETE FROM locks WHERE conversation_id = ?", (conversation_id,))
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self._db.execute("INSERT OR REPLACE INTO locks (conversation_id, lock) VALUES (?, ?)",
+                         (lock.conversation_id, lock.dumps()))
+
+    def _change(self, conversation_id: Text, change: Callable[[TicketLock], object],
+                create: bool = False, delete_when_idle: bool = False):
+        try:
+            self._db.execute("BEGIN IMMEDIATE")  # waits (busy timeout) for another process's change
+        except sqlite3.Error as exc:
+            raise LockError(f"Could not change the lock of conversation '{conversation_id}': {exc}") from exc
+        try:
+            lock = self.get_lock(conversation_id)
+            if lock is None and not create:
+                self._db.execute("COMMIT")
+                return None
+            lock = lock or self.create_lock(conversation_id)
+            result = change(lock)
+            if delete_when_idle and not lock.is_someone_waiting():
+                self.delete_lock(conversation_id)
+            else:
+                self.save_lock(lock)
+            self._db.execute("COMMIT")
+            return result
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise

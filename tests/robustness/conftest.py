@@ -59,7 +59,9 @@ def need_model() -> None:
 
 
 def make_stack(tmp: Path, ports: dict[str, int] = ROBUST_PORTS, **extra_env: str) -> RunningStack:
-    env = {"RASA_TOKEN": RASA_TOKEN, "WECHAT_TOKEN": WECHAT_TOKEN, **extra_env}
+    # Two Rasa workers although WeChat is configured (the launcher would pick one): isolation,
+    # restart and fault tests then also cover turns of one conversation on both workers.
+    env = {"RASA_TOKEN": RASA_TOKEN, "WECHAT_TOKEN": WECHAT_TOKEN, "RASA_WORKERS": "2", **extra_env}
     return RunningStack(tmp, ports, extra_env=env)
 
 

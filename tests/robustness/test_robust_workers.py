@@ -1,0 +1,134 @@
+"""Several Rasa worker processes on one machine: shared SQLite locks and tracker, and the
+launcher's choice of the number of workers. Real processes, real SQLite files."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot import launcher
+from bot.lock_store import SQLiteLockStore
+
+
+def _turns(db: str, counter: str, turns: int, start) -> None:
+    """One process: `turns` read-modify-write turns of one conversation, each under Rasa's
+    ticket lock (LockStore.lock), with a sleep inside to invite interleaving."""
+    import asyncio
+    import time
+
+    store = SQLiteLockStore(db=db)
+
+    async def run() -> None:
+        for _ in range(turns):
+            async with store.lock("conversation-1", wait_time_in_seconds=0.01):
+                value = int(Path(counter).read_text())
+                time.sleep(0.002)
+                Path(counter).write_text(str(value + 1))
+
+    start.wait()
+    asyncio.run(run())
+
+
+def test_turns_of_one_conversation_in_four_processes_never_overlap(tmp_path):
+    db, counter = str(tmp_path / "locks.db"), tmp_path / "counter"
+    counter.write_text("0")
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_turns, args=(db, str(counter), 25, start)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(120)
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    assert counter.read_text() == "100", "a turn ran while another held the lock (lost update)"
+    assert SQLiteLockStore(db=db).get_lock("conversation-1") is None, "an idle lock must be deleted"
+
+
+def _tickets(db: str, n: int, queue, start) -> None:
+    store = SQLiteLockStore(db=db)
+    start.wait()
+    queue.put([store.issue_ticket("same") for _ in range(n)])
+
+
+def test_tickets_drawn_at_once_by_several_processes_are_all_different(tmp_path):
+    db = str(tmp_path / "locks.db")
+    ctx = multiprocessing.get_context("spawn")
+    start, queue = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_tickets, args=(db, 30, queue, start)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    start.set()
+    drawn = [t for _ in procs for t in queue.get(timeout=120)]
+    for p in procs:
+        p.join(60)
+    assert sorted(drawn) == list(range(90))
+
+
+def test_lock_store_default_file_sits_beside_the_tracker(monkeypatch, tmp_path):
+    monkeypatch.delenv("LOCK_DB", raising=False)
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "conv" / "tracker.db"))
+    store = SQLiteLockStore()
+    assert Path(store.path) == tmp_path / "conv" / "locks.db" and Path(store.path).exists()
+    monkeypatch.setenv("LOCK_DB", str(tmp_path / "elsewhere.db"))
+    assert SQLiteLockStore().path == str(tmp_path / "elsewhere.db")
+
+
+def test_tracker_store_is_rasas_sql_store_in_wal_mode(tmp_path):
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.tracker_store import SQLiteTrackerStore
+
+    domain = Domain.from_path(Path(launcher.ROOT) / "domain.yml")
+    db = tmp_path / "tracker.db"
+    store = SQLiteTrackerStore(domain=domain, db=str(db))
+    assert isinstance(store, SQLTrackerStore)
+    tracker = DialogueStateTracker.from_events("u1", [UserUttered("本科", {"intent": {"name": "inform"}}),
+                                                      SlotSet("education", "本科")], domain.slots)
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(SQLiteTrackerStore(domain=domain, db=str(db)).retrieve("u1"))
+    assert again.get_slot("education") == "本科" and len(again.events) == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("env, endpoints, expected", [
+    ({"RASA_WORKERS": "3"}, "endpoints.yml", 3),
+    ({"RASA_WORKERS": "3"}, "in_memory", 1),                    # Rasa refuses more without a shared lock store
+    ({"WECHAT_TOKEN": "t"}, "endpoints.yml", 1),                # WeChat keeps per-process retry state
+    ({"WECHAT_TOKEN": "t", "RASA_WORKERS": "2"}, "endpoints.yml", 2),
+    ({}, "endpoints.yml", min(launcher.os.cpu_count() or 1, launcher.MAX_AUTO_WORKERS)),
+])
+def test_number_of_rasa_workers(tmp_path, env, endpoints, expected):
+    if endpoints == "in_memory":
+        path = tmp_path / "endpoints.yml"
+        path.write_text("tracker_store:\n  type: SQL\n", encoding="utf-8")
+        endpoints = str(path)
+    assert launcher.rasa_workers(env, endpoints) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "two", "-1", "1.5"])
+def test_bad_number_of_workers_is_explained(raw):
+    with pytest.raises(launcher.LaunchError, match="RASA_WORKERS"):
+        launcher.rasa_workers({"RASA_WORKERS": raw}, "endpoints.yml")
+
+
+def test_the_running_stack_answers_from_every_worker(stack):
+    """The launcher waits for all workers; requests reach more than one of them."""
+    expected = launcher.rasa_workers({}, "endpoints.yml")
+    seen = set()
+    for _ in range(60):
+        with urllib.request.urlopen(stack.rasa_url + "/webhooks/rest/", timeout=5) as resp:
+            seen.add(json.loads(resp.read().decode())["worker"])
+        if len(seen) == expected:
+            break
+    assert len(seen) == expected, seen
