@@ -40,7 +40,7 @@ def meta() -> dict:
 
 def answers(quick: bool) -> dict:
     from bench import breakdown, load, profile
-    from bench.stack import BENCH_TOKEN, find_pids, rss_mib, start_stack
+    from bench.stack import BENCH_TOKEN, find_pids, rss_mib, start_stack, worker_count
 
     if not MODEL.exists():
         raise SystemExit(f"No trained model at {MODEL}: run `make train` first.")
@@ -49,8 +49,10 @@ def answers(quick: bool) -> dict:
     stack = start_stack()
     try:
         pids = find_pids()
+        info["rasa_workers"] = worker_count(pids["rasa_server"]) if "rasa_server" in pids else None
+        servers = {name: pid for name, pid in pids.items() if name != "web_app"}
         levels = load.run_levels(stack.rasa_url, LEVELS, per_sender=3 if quick else 30,
-                                 minimum=30 if quick else 150, max_seconds=60 if quick else 180)
+                                 minimum=30 if quick else 150, max_seconds=60 if quick else 180, pids=servers)
         capacity = next(lv["throughput_msg_s"] for lv in levels if lv["concurrency"] == 8)
         rates = [asyncio.run(load.run_rate(stack.rasa_url, round(capacity * share, 1), 10 if quick else 30,
                                            tag=f"rate{int(share * 100)}"))

@@ -86,9 +86,10 @@ def run(rasa_url: str, pids: dict[str, int], out_dir: Path, seconds: int = 20, c
         if name not in pids:
             continue
         raw = out_dir / f"profile-{name}.txt"
+        # --subprocesses: the Rasa server's worker processes are children of its main process.
         procs[name] = (raw, subprocess.Popen(
             [tool, "record", "--pid", str(pids[name]), "--duration", str(seconds), "--rate", "100",
-             "--format", "raw", "--output", str(raw), "--nonblocking"],
+             "--format", "raw", "--output", str(raw), "--nonblocking", "--subprocesses"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
     # Keep the servers busy for the whole recording (bounded by count and time).
     asyncio.run(run_level(rasa_url, concurrency, 100 * concurrency, seconds + 2, tag="profile"))

@@ -75,7 +75,8 @@ def plots(answers: dict) -> list[str]:
 def _answers_md(a: dict) -> list[str]:
     lines = ["## Answers through the REST channel", "",
              f"Run {a['meta']['date']} on {a['meta']['machine']}; load average before the run "
-             f"{a['meta']['load_before']}. Messages are interleaved greeting / KB / eligibility.", "",
+             f"{a['meta']['load_before']}; Rasa server with {a['meta'].get('rasa_workers') or 1} worker "
+             f"process(es). Messages are interleaved greeting / KB / eligibility.", "",
              "| senders | messages | wall s | msg/s | errors | kind | p50 ms | p95 ms | p99 ms | p95 ÷ greeting |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for lv in a["levels"]:
@@ -95,6 +96,12 @@ def _answers_md(a: dict) -> list[str]:
         tp = at8["throughput_msg_s"]
         lines.append(f"- ≥ {TARGET_THROUGHPUT:.0f} msg/s: {_f(tp, 1)} — {'met' if tp >= TARGET_THROUGHPUT else 'MISSED'}")
         lines.append(f"- zero errors: {at8['errors']} — {'met' if at8['errors'] == 0 else 'MISSED'}")
+    cpu = [(lv["concurrency"], lv["cpu_ms_per_message"]) for lv in a["levels"] if lv.get("cpu_ms_per_message")]
+    if cpu:
+        names = list(cpu[0][1])
+        lines += ["", "CPU time per message (all processes of each server, during the level):", "",
+                  "| senders | " + " | ".join(f"{n} ms" for n in names) + " |", "|---|" + "---|" * len(names)]
+        lines += [f"| {c} | " + " | ".join(_f(v.get(n), 1) for n in names) + " |" for c, v in cpu]
     rates = a.get("open_loop")
     if rates:
         lines += ["", "### Open loop: messages arriving at a fixed rate (independent users)", "",
@@ -116,7 +123,9 @@ def _answers_md(a: dict) -> list[str]:
     mem = a.get("memory_mib")
     if mem:
         lines += ["", "### Memory after warm-up (RSS)", "", "| process | MiB |", "|---|---|"]
-        lines += [f"| {name} | {_f(v)} |" for name, v in mem.items()]
+        workers = a["meta"].get("rasa_workers") or 1
+        lines += [f"| {name}{f' ({workers} workers together)' if name == 'rasa_server' and workers > 1 else ''} | {_f(v)} |"
+                  for name, v in mem.items()]
     prof = a.get("profile")
     if prof and not prof.get("skipped"):
         lines += ["", f"### Profile (py-spy, {prof['seconds']} s at {prof['concurrency']} senders)", ""]

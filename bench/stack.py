@@ -39,9 +39,18 @@ def _cmdline(pid: int) -> list[str]:
         return []
 
 
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def find_pids(ports: dict[str, int] = BENCH_PORTS) -> dict[str, int]:
-    """PIDs of the Rasa server, the action server and the web app, by their command lines."""
+    """PIDs of the Rasa server (its main process: the workers are its children), the action
+    server and the web app, by their command lines."""
     found: dict[str, int] = {}
+    rasa: list[int] = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -52,10 +61,30 @@ def find_pids(ports: dict[str, int] = BENCH_PORTS) -> dict[str, int]:
         if port == str(ports["ACTION_PORT"]) and "actions" in args:
             found["action_server"] = int(entry)
         elif port == str(ports["RASA_PORT"]) and "run" in args:
-            found["rasa_server"] = int(entry)
+            rasa.append(int(entry))
         elif port == str(ports["WEB_PORT"]) and "bot.web" in args:
             found["web_app"] = int(entry)
+    main = [pid for pid in rasa if _parent(pid) not in rasa]
+    if main:
+        found["rasa_server"] = main[0]
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants (live ones)."""
+    total = 0.0
+    for p in [pid] + _children(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def worker_count(pid: int) -> int:
+    """Rasa worker processes under the Rasa server's main process (1 when it serves alone)."""
+    return max(1, len(_children(pid)))
 
 
 def rss_mib(pid: int) -> float | None:

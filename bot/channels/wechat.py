@@ -44,6 +44,8 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
+from bot.channels.rest_guard import apology_text
+
 logger = logging.getLogger(__name__)
 
 # --- limits -----------------------------------------------------------------
@@ -70,8 +72,8 @@ TEXT_SEND_TEXT = "抱歉，我目前只能识别文字消息，请用文字描�
 TEXT_EMPTY = "请发送您想咨询的问题，例如：“申报中级职称需要哪些材料？”"
 TEXT_TOO_LONG = "您的消息太长了，请精简到{limit}字以内后再发送。"
 TEXT_PROCESSING = "正在查询，请稍等几秒后再发送一次同样的问题，即可收到答复。"
-TEXT_ERROR = "抱歉，系统暂时出现问题，请稍后再试。"
-TEXT_NO_ANSWER = "抱歉，暂时没有找到相关答复，请换个说法再问。"
+# A failed turn or a turn without any reply: the REST channel's apology with the hotline
+# numbers from the knowledge base (bot/channels/rest_guard.apology_text).
 TEXT_TRUNCATED = "……（内容较长，未能全部显示，请缩小问题范围后再问）"
 TEXT_CONTINUED = "（未完，续见下一条）"
 TEXT_BUTTON_HINT = "请回复数字选择："
@@ -222,7 +224,7 @@ def fit_reply(
 def push_parts(rendered: RenderedReply, limit: int) -> List[str]:
     """The whole answer as parts for the customer-service API."""
     full = "\n".join(x for x in [rendered.body, *rendered.citations] if x)
-    return split_text(full, limit) or [TEXT_NO_ANSWER]
+    return split_text(full, limit) or [apology_text()]
 
 
 def clean_text(text: str) -> str:
@@ -623,10 +625,10 @@ class WeChatInput(InputChannel):
     def _passive_text(self, sender: str, task: "asyncio.Future") -> str:
         rendered = self._result(task)
         if rendered is None:
-            return TEXT_ERROR
+            return apology_text()
         self._remember_choices(sender, rendered.choices)
         if not (rendered.body or rendered.citations):
-            return TEXT_NO_ANSWER
+            return apology_text()
         first, rest = fit_reply(rendered, REPLY_LIMIT_BYTES, self.customer_service is not None)
         if rest and self.customer_service:
             self._spawn(self.customer_service.send_parts(sender, rest, delay=PUSH_DELAY))
@@ -648,7 +650,7 @@ class WeChatInput(InputChannel):
         sender = key[0]
         rendered = self._result(pending.task)
         if rendered is None:
-            parts = [TEXT_ERROR]
+            parts = [apology_text()]
         else:
             self._remember_choices(sender, rendered.choices)
             parts = push_parts(rendered, REPLY_LIMIT_BYTES)

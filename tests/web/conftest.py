@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import socket
 import threading
 import urllib.error
 import urllib.request
@@ -18,6 +17,7 @@ from aiohttp import web
 from bot.web.app import create_app
 from bot.web.settings import Settings
 from policy_kb import paths
+from tests.ports import first_free_port
 
 PORTS = range(17000, 17100)
 CHROMIUM = "/usr/bin/chromium"
@@ -35,16 +35,7 @@ def _worker_ports() -> list[int]:
 
 
 def free_port(exclude: set[int] = frozenset()) -> int:
-    for port in _worker_ports():
-        if port in exclude:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port in 17000-17099")
+    return first_free_port(_worker_ports(), exclude)
 
 
 class ServerThread:

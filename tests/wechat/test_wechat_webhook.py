@@ -8,6 +8,7 @@ import requests
 import xmltodict
 
 from bot.channels import wechat
+from bot.channels.rest_guard import apology_text
 from bot.channels.wechat import WeChatInput
 from wechat_helpers import UTILS_VECTOR, WEBHOOK, signed_params, text_xml
 
@@ -203,8 +204,11 @@ def test_hostile_bot_text_still_gives_valid_xml(plain):
 
 def test_bot_failure_silence_empty_and_too_long_inputs(plain):
     url, agent = plain
-    assert reply_of(post(url, text_xml("出错")))["Content"] == wechat.TEXT_ERROR
-    assert reply_of(post(url, text_xml("沉默")))["Content"] == wechat.TEXT_NO_ANSWER
+    # Both a failed turn and a turn without a reply get the REST channel's apology with the hotline.
+    apology = apology_text()
+    assert apology.startswith("抱歉") and ("热线" in apology or "人力资源和社会保障部门" in apology)
+    assert reply_of(post(url, text_xml("出错")))["Content"] == apology
+    assert reply_of(post(url, text_xml("沉默")))["Content"] == apology
     assert reply_of(post(url, text_xml("   ")))["Content"] == wechat.TEXT_EMPTY
     too_long = reply_of(post(url, text_xml("问" * 1500)))["Content"]
     assert "太长" in too_long and str(wechat.MAX_INPUT_CHARS) in too_long

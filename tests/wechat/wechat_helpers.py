@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from sanic import Sanic
 
 from bot.channels.wechat import WeChatInput
+from tests.ports import first_free_port
 
 PORT_RANGE = range(16000, 16100)
 WEBHOOK = "/webhooks/wechat/webhook"
@@ -51,14 +51,7 @@ CRYPTO_VECTOR = {
 
 
 def free_port() -> int:
-    for port in PORT_RANGE:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 16000-16099")
+    return first_free_port(PORT_RANGE)
 
 
 def sha1_signature(*parts: str) -> str:
