@@ -36,6 +36,17 @@ def _newest(clauses: list[dict]) -> dict:
 # clause, and the clause carrying the intent's topic.
 COVERAGE_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.3
+# A newer clause on the same point prevails only when it speaks to the question: it must cover
+# at least this share of what the best-matching clause covers (else that clause leads and the
+# newer one is cited as what changed).
+NEWER_MIN_COVERAGE = 0.6
+
+
+def coverage(text: str, clause: dict, pairs_only: bool = False) -> float:
+    """Share of the question's characters and character pairs (only pairs: `pairs_only`)
+    found in the clause."""
+    wanted = {g for g in bigrams(text) if len(g) == 2 or not pairs_only}
+    return len(wanted & bigrams(clause.get("text", ""))) / max(1, len(wanted))
 
 
 def ranked_hits(text: str, topic: str | None) -> list[dict]:
@@ -56,12 +67,11 @@ def ranked_hits(text: str, topic: str | None) -> list[dict]:
     if not found:
         return []
     top = max(h.get("score") or 0 for h in found.values()) or 1.0
-    wanted = bigrams(text)
+
     def rank(hit: dict) -> float:
         clause = kb().clause(hit["id"]) or hit
-        coverage = len(wanted & bigrams(clause.get("text", ""))) / max(1, len(wanted))
         on_topic = TOPIC_WEIGHT if topic and topic in (clause.get("topics") or []) else 0.0
-        return (hit.get("score") or 0) / top + COVERAGE_WEIGHT * coverage + on_topic
+        return (hit.get("score") or 0) / top + COVERAGE_WEIGHT * coverage(text, clause) + on_topic
 
     return sorted(found.values(), key=rank, reverse=True)
 
@@ -117,6 +127,9 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
     top = kb().clause(hits[0]["id"]) or hits[0]
     same_point, change = _same_point(top["id"], topic)
     primary = _newest([top] + same_point)
+    if primary["id"] != top["id"] and (coverage(text, primary, pairs_only=True)
+                                       < NEWER_MIN_COVERAGE * coverage(text, top, pairs_only=True)):
+        primary = top  # the newer clause is about something else on this point
     older = [c for c in [top] + same_point if c["id"] != primary["id"]]
 
     quote = key_sentences(primary.get("text", ""), text)
@@ -159,7 +172,10 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
         lines.append(f"历年变化：{change}")
     elif older:
         old = _newest(older)
-        lines.append(f"变化：此前{old.get('label', '')}也有规定，现以较新的《{primary.get('title', '')}》为准。")
+        if _newest([primary, old])["id"] == primary["id"]:
+            lines.append(f"变化：此前{old.get('label', '')}也有规定，现以较新的《{primary.get('title', '')}》为准。")
+        else:
+            lines.append(f"另见较新的{old.get('label', '')}。")
     if older:
         for old in sorted(older, key=lambda c: c["doc"], reverse=True)[:2]:
             cites.append(citation(old, key_sentences(old.get("text", ""), text, limit_chars=100)))

@@ -190,6 +190,9 @@ def launch() -> int:
         # worker that accepted it, so a few busy clients can load one worker and leave the
         # other idle; a connection per request goes to whichever worker is free to accept.
         env.setdefault("SANIC_KEEP_ALIVE", "False")
+        # libuv (uvloop) otherwise accepts every pending connection at once, so one worker
+        # can take them all while the other stays idle: accept one at a time.
+        env.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
 
     stack = Stack()
 
