@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bot import var_paths
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 MAX_AUTO_WORKERS = 4
@@ -151,7 +153,7 @@ def environment() -> dict:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONWARNINGS", "ignore")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    env.setdefault("TRACKER_DB", str(ROOT / "var" / "tracker.db"))
+    env.setdefault("TRACKER_DB", str(var_paths.tracker_db(env)))
     env.setdefault("POLICY_KB_DB", str(ROOT / "var" / "policy_kb.sqlite"))
     for name in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_AES_KEY", "WECHAT_APPSECRET"):
         env.setdefault(name, "")
@@ -184,6 +186,7 @@ def launch() -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     endpoints = env.get("ENDPOINTS", "endpoints.yml")
     workers = rasa_workers(env, endpoints)
+    var_paths.clear_locks(env)  # no Rasa process runs yet: every lock left is stale
     env["SANIC_WORKERS"] = str(workers)
     if workers > 1:
         # The workers share one listening socket. A kept-alive connection stays with the

@@ -24,8 +24,9 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import var_paths
+
 MAX_RETRIES = 100
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class AtomicTickets:
@@ -84,11 +85,8 @@ class AtomicRedisLockStore(AtomicTickets, RedisLockStore):
 
 
 def default_lock_db() -> str:
-    """LOCK_DB, else ``locks.db`` beside the tracker file (TRACKER_DB), else var/locks.db."""
-    if os.environ.get("LOCK_DB"):
-        return os.environ["LOCK_DB"]
-    tracker = os.environ.get("TRACKER_DB")
-    return str(Path(tracker).with_name("locks.db") if tracker else ROOT / "var" / "locks.db")
+    """LOCK_DB, else ``locks.db`` beside the tracker file (TRACKER_DB, default var/)."""
+    return str(var_paths.lock_db(os.environ))
 
 
 class SQLiteLockStore(AtomicTickets, LockStore):

@@ -132,3 +132,18 @@ def test_the_running_stack_answers_from_every_worker(stack):
         if len(seen) == expected:
             break
     assert len(seen) == expected, seen
+
+
+def test_launcher_forgets_locks_left_by_a_crash(tmp_path):
+    """A turn cut off by a crash leaves its ticket; the next start must not make that
+    conversation wait for the lock lifetime."""
+    from bot import var_paths
+
+    env = {"TRACKER_DB": str(tmp_path / "tracker.db")}
+    stale = SQLiteLockStore(db=str(var_paths.lock_db(env)))
+    ticket = stale.issue_ticket("interrupted")
+    assert stale.get_lock("interrupted").is_locked(ticket + 1)
+    var_paths.clear_locks(env)
+    fresh = SQLiteLockStore(db=str(var_paths.lock_db(env)))
+    assert fresh.get_lock("interrupted") is None
+    assert not fresh.get_lock("interrupted") and fresh.issue_ticket("interrupted") == 0
