@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from policy_kb.facts import cn_to_number
+from policy_kb.facts import years_from_parts
 
 HERE = Path(__file__).resolve().parent
 PATTERNS_PATH = HERE / "entity_patterns.yml"
@@ -150,23 +150,13 @@ def _alternation(words: list[str]) -> re.Pattern | None:
 
 def _duration_value(match: re.Match) -> float | None:
     if match.group("y") is not None:
-        years = cn_to_number(match.group("y"))
-        if years is None:
-            return None
-        if match.group("half"):
-            years += 0.5
-        if match.group("ym"):
-            months = cn_to_number(match.group("ym"))
-            if months is None:
-                return None
-            years += months / 12
+        years = years_from_parts(match.group("y"), bool(match.group("half")), match.group("ym"))
     elif match.group("m") is not None:
-        months = cn_to_number(match.group("m"))
-        if months is None:
-            return None
-        years = months / 12
+        years = years_from_parts(None, False, match.group("m"))
     else:  # 半年
         years = 0.5
+    if years is None:
+        return None
     if match.group("pre") in _APPROX_BELOW:
         years = max(years - 0.1, 0.0)
     return round(years, 2)

@@ -87,6 +87,22 @@ _MONTHS_RE = re.compile(rf"(?P<m>{_NUM})\s*个?月")
 _HALF_YEAR_RE = re.compile(r"(?<![\d一二两三四五六七八九十])半年")
 
 
+def years_from_parts(years: str | None, half: bool, months: str | None) -> float | None:
+    """Years from the parts of a duration (numerals in digits or Chinese): 三 年 半, 3 年 6 个月,
+    18 个月 (no years). None when a part is not a number."""
+    total = cn_to_number(years) if years else 0.0
+    if total is None:
+        return None
+    if half:
+        total += 0.5
+    if months:
+        extra = cn_to_number(months)
+        if extra is None:
+            return None
+        total += extra / 12
+    return total
+
+
 def parse_years(text: Any) -> float | None:
     """Parse a duration in years: 5, '5', '5年', '五年', '满五年', '一年半', '两年',
     '3年6个月', '18个月', '半年', '十二年'. Returns None if it is not a duration."""
@@ -109,21 +125,12 @@ def parse_years(text: Any) -> float | None:
         return 0.5
     m = _YEARS_RE.fullmatch(s)
     if m and (m.group("y") or m.group("half")):
-        years = cn_to_number(m.group("y")) if m.group("y") else 0.0
-        if years is None:
-            return None
-        if m.group("half"):
-            years += 0.5
-        if m.group("m"):
-            months = cn_to_number(m.group("m"))
-            if months is None:
-                return None
-            years += months / 12
-        return round(years, 2)
+        years = years_from_parts(m.group("y"), bool(m.group("half")), m.group("m"))
+        return None if years is None else round(years, 2)
     m = _MONTHS_RE.fullmatch(s)
     if m:
-        months = cn_to_number(m.group("m"))
-        return None if months is None else round(months / 12, 2)
+        years = years_from_parts(None, False, m.group("m"))
+        return None if years is None else round(years, 2)
     n = cn_to_number(s)
     return n
 

@@ -7,9 +7,10 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import var_paths
+
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
 MAX_BODY_BYTES = 64 * 1024  # bodies larger than this get 413
 
 
@@ -19,7 +20,7 @@ class Settings:
     port: int = 8000
     rasa_url: str = "http://localhost:5005"
     staff_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    tracker_db: Path = ROOT / "var" / "tracker.db"
+    tracker_db: Path = var_paths.tracker_db({})
     kb_path: Path | None = None  # None: policy_kb.paths.db_path()
     rasa_timeout: float = 30.0
 
@@ -40,6 +41,6 @@ class Settings:
             port=port,
             rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
             staff_token=token,
-            tracker_db=Path(env.get("TRACKER_DB") or ROOT / "var" / "tracker.db"),
+            tracker_db=var_paths.tracker_db(env),
             kb_path=Path(kb) if kb else None,
         )
