@@ -4,17 +4,21 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import send
 from actions.eligibility_answer import evaluate_facts, facts_from_slots, verdict
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
 from actions.kb_answers import compose_topic_answer
+from policy_kb.facts import FACTS
 
 
 class ActionCheckEligibility(Action):
-    """Take the facts of the question; the form then asks only what is still missing."""
+    """Take the facts of the question; the form then asks only what is still missing.
+
+    A question that already decides ("本科毕业在民企干了6年能直接报中级吗") is answered here,
+    and the conversation waits for the user: no form is opened only to close at once."""
 
     def name(self) -> str:
         return "action_check_eligibility"
@@ -22,12 +26,19 @@ class ActionCheckEligibility(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
         found = facts_in_answer(text, None)
-        if found and not one_turn_ready(found):
+        events = [SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items()]
+        if found and one_turn_ready(found):
+            result = evaluate_facts({**facts_from_slots(tracker), **found})
+            if result.get("eligible") is not None or not [m for m in result.get("missing") or [] if m in FACTS]:
+                reply, cites, payload = verdict(result)
+                send(dispatcher, reply, cites, payload)
+                return events + [FollowupAction("action_listen")]
+        elif found:
             # Questions will follow: first say what the notices provide for the situation described.
             answer, cites = compose_topic_answer(text, None)
             if answer:
                 send(dispatcher, answer + "\n要判断您本人能否申报，请再回答几个问题：", cites)
-        return [SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items()]
+        return events
 
 
 class ValidateEligibilityForm(FactFormValidation):

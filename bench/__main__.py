@@ -51,7 +51,7 @@ def answers(quick: bool) -> dict:
         pids = find_pids()
         info["rasa_workers"] = worker_count(pids["rasa_server"]) if "rasa_server" in pids else None
         servers = {name: pid for name, pid in pids.items() if name != "web_app"}
-        levels = load.run_levels(stack.rasa_url, LEVELS, per_sender=3 if quick else 30,
+        levels = load.run_levels(stack.rasa_url, LEVELS, per_sender=3 if quick else 75,
                                  minimum=30 if quick else 150, max_seconds=60 if quick else 180, pids=servers)
         capacity = next(lv["throughput_msg_s"] for lv in levels if lv["concurrency"] == 8)
         rates = [asyncio.run(load.run_rate(stack.rasa_url, round(capacity * share, 1), 10 if quick else 30,

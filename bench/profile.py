@@ -74,35 +74,40 @@ def summarise(collapsed: Path) -> dict:
     return {"samples": total, "areas_pct": share, "top_leaf_functions_pct": top}
 
 
-def run(rasa_url: str, pids: dict[str, int], out_dir: Path, seconds: int = 20, concurrency: int = 8) -> dict:
+def run(rasa_url: str, pids: dict[str, list[int]], out_dir: Path, seconds: int = 20, concurrency: int = 8) -> dict:
     tool = py_spy()
     if not tool:
         note = "py-spy not found (pip install py-spy, or set PY_SPY): profile skipped"
         print("  " + note)
         return {"skipped": note}
     out_dir.mkdir(parents=True, exist_ok=True)
-    procs = {}
+    procs: dict[str, list] = {}
     for name in ("rasa_server", "action_server"):
-        if name not in pids:
-            continue
-        raw = out_dir / f"profile-{name}.txt"
-        # --subprocesses: the Rasa server's worker processes are children of its main process.
-        procs[name] = (raw, subprocess.Popen(
-            [tool, "record", "--pid", str(pids[name]), "--duration", str(seconds), "--rate", "100",
-             "--format", "raw", "--output", str(raw), "--nonblocking", "--subprocesses"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        for pid in pids.get(name) or []:
+            raw = out_dir / f"profile-{name}-{pid}.txt"
+            # --subprocesses: a process's own workers, if it has any, are its children.
+            procs.setdefault(name, []).append((raw, subprocess.Popen(
+                [tool, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "100",
+                 "--format", "raw", "--output", str(raw), "--nonblocking", "--subprocesses"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
     # Keep the servers busy for the whole recording (bounded by count and time).
     asyncio.run(run_level(rasa_url, concurrency, 100 * concurrency, seconds + 2, tag="profile"))
     result: dict = {"seconds": seconds, "concurrency": concurrency}
-    for name, (raw, proc) in procs.items():
-        try:
-            _, err = proc.communicate(timeout=seconds + 60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
-        if proc.returncode != 0 or not raw.exists():
-            result[name] = {"error": (err or b"").decode(errors="replace")[-500:]}
-            continue
-        result[name] = summarise(raw)
-        raw.unlink()
+    for name, recordings in procs.items():
+        merged = out_dir / f"profile-{name}.txt"
+        errors = []
+        with merged.open("w", encoding="utf-8") as out:
+            for raw, proc in recordings:
+                try:
+                    _, err = proc.communicate(timeout=seconds + 60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    _, err = proc.communicate()
+                if proc.returncode != 0 or not raw.exists():
+                    errors.append((err or b"").decode(errors="replace")[-500:])
+                    continue
+                out.write(raw.read_text(encoding="utf-8", errors="replace"))
+                raw.unlink()
+        result[name] = summarise(merged) if not errors else {"error": errors[0]}
+        merged.unlink()
     return result

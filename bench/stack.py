@@ -46,10 +46,11 @@ def _parent(pid: int) -> int:
         return 0
 
 
-def find_pids(ports: dict[str, int] = BENCH_PORTS) -> dict[str, int]:
-    """PIDs of the Rasa server (its main process: the workers are its children), the action
-    server and the web app, by their command lines."""
-    found: dict[str, int] = {}
+def find_pids(ports: dict[str, int] = BENCH_PORTS) -> dict[str, list[int]]:
+    """The processes of each server, by their command lines: the Rasa server's processes
+    (one per worker, bot/rasa_server.py; a process's own children count with it), the
+    action server and the web app."""
+    found: dict[str, list[int]] = {}
     rasa: list[int] = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -59,21 +60,25 @@ def find_pids(ports: dict[str, int] = BENCH_PORTS) -> dict[str, int]:
             continue
         port = args[args.index("--port") + 1] if args.index("--port") + 1 < len(args) else ""
         if port == str(ports["ACTION_PORT"]) and "actions" in args:
-            found["action_server"] = int(entry)
+            found["action_server"] = [int(entry)]
         elif port == str(ports["RASA_PORT"]) and "run" in args:
             rasa.append(int(entry))
         elif port == str(ports["WEB_PORT"]) and "bot.web" in args:
-            found["web_app"] = int(entry)
-    main = [pid for pid in rasa if _parent(pid) not in rasa]
+            found["web_app"] = [int(entry)]
+    main = sorted(pid for pid in rasa if _parent(pid) not in rasa)
     if main:
-        found["rasa_server"] = main[0]
+        found["rasa_server"] = main
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its descendants (live ones)."""
+def _with_children(pids: list[int]) -> list[int]:
+    return [p for pid in pids for p in [pid] + _children(pid)]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes and their descendants (live ones)."""
     total = 0.0
-    for p in [pid] + _children(pid):
+    for p in _with_children(pids):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -82,16 +87,15 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def worker_count(pid: int) -> int:
-    """Rasa worker processes under the Rasa server's main process (1 when it serves alone)."""
-    return max(1, len(_children(pid)))
+def worker_count(pids: list[int]) -> int:
+    """Rasa processes serving requests: each process, or its Sanic workers when it has any."""
+    return sum(max(1, len(_children(pid))) for pid in pids)
 
 
-def rss_mib(pid: int) -> float | None:
-    """Resident set size of a process and its children (MiB)."""
+def rss_mib(pids: list[int]) -> float | None:
+    """Resident set size of processes and their children (MiB)."""
     total = 0
-    pids = [pid] + _children(pid)
-    for p in pids:
+    for p in _with_children(pids):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -101,7 +105,7 @@ def rss_mib(pid: int) -> float | None:
     return total / 1024 if total else None
 
 
-def _children(pid: int) -> list[str]:
+def _children(pid: int) -> list[int]:
     out: list = []
     try:
         for task in os.listdir(f"/proc/{pid}/task"):

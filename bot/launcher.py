@@ -2,8 +2,9 @@
 
 Ports come from RASA_PORT (5005), ACTION_PORT (5055) and WEB_PORT (8000). Ctrl-C or
 SIGTERM stops every process this launcher started. Used by `make run` and by the test
-fixture that runs the real stack. The Rasa server runs one worker process per core
-(RASA_WORKERS overrides; see rasa_workers), sharing conversations and locks in SQLite files.
+fixture that runs the real stack. The Rasa server runs as one process per core
+(RASA_WORKERS overrides; see rasa_workers), each serving its own socket on the Rasa port
+(bot/rasa_server.py) and all sharing conversations and locks in SQLite files.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from bot import var_paths
+from bot.rasa_server import LISTEN_FD, listening_socket
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -97,15 +99,17 @@ def rasa_workers(env: dict, endpoints: str) -> int:
     return wanted if lock_type != "in_memory" else 1
 
 
-def _wait_workers(url: str, count: int, proc: subprocess.Popen, timeout: float) -> None:
-    """Until `count` different Rasa worker processes have answered (each has loaded the model)."""
+def _wait_workers(url: str, procs: list[subprocess.Popen], timeout: float) -> None:
+    """Until every Rasa process has answered (each has loaded the model)."""
     import json
 
+    count = len(procs)
     seen: set = set()
     deadline = time.time() + timeout
     while len(seen) < count and time.time() < deadline:
-        if proc.poll() is not None:
-            raise LaunchError(f"The Rasa server stopped while starting (exit code {proc.returncode}).")
+        for proc in procs:
+            if proc.poll() is not None:
+                raise LaunchError(f"A Rasa server process stopped while starting (exit code {proc.returncode}).")
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 seen.add(json.loads(resp.read().decode()).get("worker"))
@@ -122,8 +126,8 @@ class Stack:
     def __init__(self) -> None:
         self.procs: list[tuple[str, subprocess.Popen]] = []
 
-    def start(self, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    def start(self, name: str, cmd: list[str], env: dict, pass_fds: tuple = ()) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, pass_fds=pass_fds)
         self.procs.append((name, proc))
         return proc
 
@@ -187,15 +191,13 @@ def launch() -> int:
     endpoints = env.get("ENDPOINTS", "endpoints.yml")
     workers = rasa_workers(env, endpoints)
     var_paths.clear_locks(env)  # no Rasa process runs yet: every lock left is stale
-    env["SANIC_WORKERS"] = str(workers)
+    # Each Rasa process serves alone on its own socket; the kernel spreads connections over
+    # the sockets (SO_REUSEPORT, bot/rasa_server.py).
+    env["SANIC_WORKERS"] = "1"
     if workers > 1:
-        # The workers share one listening socket. A kept-alive connection stays with the
-        # worker that accepted it, so a few busy clients can load one worker and leave the
-        # other idle; a connection per request goes to whichever worker is free to accept.
+        # A kept-alive connection stays with the process that accepted it, so a few busy
+        # clients could load one process and leave another idle: one connection per request.
         env.setdefault("SANIC_KEEP_ALIVE", "False")
-        # libuv (uvloop) otherwise accepts every pending connection at once, so one worker
-        # can take them all while the other stays idle: accept one at a time.
-        env.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
 
     stack = Stack()
 
@@ -211,13 +213,21 @@ def launch() -> int:
 
         print(f"==> Starting the Rasa server on port {rasa_port} with {workers} worker process"
               f"{'es' if workers > 1 else ''} (loading the model takes a little while)", flush=True)
-        rasa = stack.start("Rasa server", [
-            str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"],
-            "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
-            "--endpoints", endpoints, "--cors", "*",
-        ], env)
-        _wait_http(f"http://127.0.0.1:{rasa_port}/", rasa, "Rasa server", 300)
-        _wait_workers(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", workers, rasa, 300)
+        rasa_cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa_server", "run", "--enable-api",
+                    "--auth-token", env["RASA_TOKEN"], "--model", str(model), "--port", str(rasa_port),
+                    "--credentials", "credentials.yml", "--endpoints", endpoints, "--cors", "*"]
+        backlog = int(env.get("SANIC_BACKLOG", "100"))
+        rasa_procs = []
+        for number in range(1, workers + 1):
+            listener = listening_socket(rasa_port, backlog)
+            try:
+                rasa_procs.append(stack.start(f"Rasa server process {number}", rasa_cmd,
+                                              {**env, LISTEN_FD: str(listener.fileno())},
+                                              pass_fds=(listener.fileno(),)))
+            finally:
+                listener.close()  # the Rasa process holds it now; closed with that process
+        _wait_http(f"http://127.0.0.1:{rasa_port}/", rasa_procs[0], "Rasa server", 300)
+        _wait_workers(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa_procs, 300)
 
         web = None
         if (ROOT / "bot" / "web" / "__main__.py").exists():

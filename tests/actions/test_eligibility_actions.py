@@ -105,3 +105,29 @@ def test_full_question_that_decides_asks_nothing():
                                                                           active_loop="eligibility_form"))
     assert _slots(events)["requested_slot"] is None
     assert messages == []  # the verdict comes from action_eligibility_result once the form ends
+
+
+def test_question_that_decides_is_answered_at_once_without_opening_the_form():
+    text = "本科毕业在民企干了6年能直接报中级吗"
+    messages, events = run_action(ActionCheckEligibility(), make_tracker(text, "check_eligibility"))
+    payload = next(m["custom"]["eligibility"] for m in messages if m.get("custom", {}).get("eligibility"))
+    assert payload["eligible"] is True and "bt-2024:四/（六）" in citations_of(messages)
+    assert _slots(events)["education"] == "本科"
+    # The conversation waits for the user instead of running the form, which would only close.
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "action_listen"
+
+
+def test_question_that_needs_more_facts_goes_on_to_the_form():
+    text = "我是护士，在乡镇卫生院干了20年了，能评副高吗"
+    messages, events = run_action(ActionCheckEligibility(), make_tracker(text, "check_eligibility"))
+    assert not any(e["event"] == "followup" for e in events)
+    assert messages == []  # the interim verdict and the first question come from the form
+    assert _slots(events)["target_title"] == "副高级"
+
+
+def test_earlier_facts_count_in_a_one_turn_answer():
+    """Facts given earlier in the conversation are used with the new question's facts."""
+    tracker = make_tracker("本科毕业干了6年能直接报中级吗", "check_eligibility", slots={"employer_type": "非公"})
+    messages, events = run_action(ActionCheckEligibility(), tracker)
+    payload = next(m["custom"]["eligibility"] for m in messages if m.get("custom", {}).get("eligibility"))
+    assert payload["eligible"] is True and payload["route_id"] == "non_public_direct"

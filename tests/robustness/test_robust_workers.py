@@ -101,6 +101,121 @@ def test_tracker_store_is_rasas_sql_store_in_wal_mode(tmp_path):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def _conversation(domain, sender: str):
+    """Two sessions: a first one that ended, and the current one with a form half filled."""
+    from rasa.shared.core.events import (ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet,
+                                         UserUttered)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    first = [ActionExecuted("action_session_start", timestamp=1.0), SessionStarted(timestamp=1.0),
+             ActionExecuted("action_listen", timestamp=1.1),
+             UserUttered("送审表要几份", {"intent": {"name": "ask_materials", "confidence": 0.9}}, timestamp=1.2),
+             ActionExecuted("action_answer_policy", timestamp=1.3), BotUttered("一式15份", timestamp=1.3),
+             ActionExecuted("action_listen", timestamp=1.4)]
+    second = [ActionExecuted("action_session_start", timestamp=9.0), SessionStarted(timestamp=9.0),
+              ActionExecuted("action_listen", timestamp=9.1),
+              UserUttered("我想评中级", {"intent": {"name": "check_eligibility", "confidence": 0.9}}, timestamp=9.2),
+              SlotSet("target_title", "中级", timestamp=9.3), ActionExecuted("eligibility_form", timestamp=9.3),
+              ActiveLoop("eligibility_form", timestamp=9.3), SlotSet("requested_slot", "education", timestamp=9.3),
+              ActionExecuted("action_listen", timestamp=9.4)]
+    return (DialogueStateTracker.from_events(sender, first, domain.slots),
+            DialogueStateTracker.from_events(sender, first + second, domain.slots))
+
+
+def test_tracker_store_reads_and_writes_what_rasas_sql_store_does(tmp_path):
+    """The plain-SQL retrieve/save give the same trackers as Rasa's SQLTrackerStore on the
+    same table, in both directions, across conversation sessions."""
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    from bot.tracker_store import SQLiteTrackerStore
+
+    domain = Domain.from_path(Path(launcher.ROOT) / "domain.yml")
+    for writes in ("ours", "rasas"):
+        db = str(tmp_path / f"{writes}.db")
+        ours = SQLiteTrackerStore(domain=domain, db=db)
+        rasas = SQLTrackerStore(domain=domain, dialect="sqlite", db=db)
+        writer, reader = (ours, rasas) if writes == "ours" else (rasas, ours)
+        ended, current = _conversation(domain, "u")
+        asyncio.run(writer.save(ended))
+        asyncio.run(writer.save(current))          # only the new session's events are added
+        again = asyncio.run(writer.retrieve("u"))  # the latest session, as Rasa works on it
+        asyncio.run(writer.save(again))            # nothing new: nothing added
+        got = asyncio.run(reader.retrieve("u"))
+        expected = asyncio.run(writer.retrieve("u"))
+        assert [e.as_dict() for e in got.events] == [e.as_dict() for e in expected.events]
+        assert len(got.events) == 9                # the latest session only
+        assert got.active_loop_name == "eligibility_form" and got.get_slot("target_title") == "中级"
+        assert len(asyncio.run(reader.retrieve_full_tracker("u")).events) == 16
+        assert asyncio.run(reader.retrieve("nobody")) is None
+    with sqlite3.connect(tmp_path / "ours.db") as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 16
+
+
+def test_tracker_store_save_is_one_transaction(tmp_path):
+    """A save that fails half way stores nothing of that turn, and the next save works."""
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered
+
+    from bot.tracker_store import SQLiteTrackerStore
+
+    domain = Domain.from_path(Path(launcher.ROOT) / "domain.yml")
+    db = tmp_path / "t.db"
+    store = SQLiteTrackerStore(domain=domain, db=str(db))
+    ended, current = _conversation(domain, "u")
+    asyncio.run(store.save(ended))
+    current.update(BotUttered("请问您的学历是？", timestamp=9.5))  # the last event of the turn fails
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TRIGGER full_disk BEFORE INSERT ON events WHEN NEW.timestamp = 9.5 "
+                     "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+        asyncio.run(store.save(current))
+    assert len(asyncio.run(store.retrieve("u")).events) == len(ended.events)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER full_disk")
+    asyncio.run(store.save(current))
+    assert len(asyncio.run(store.retrieve("u")).events) == 10
+
+
+def test_rasa_processes_share_the_port_and_a_stranger_cannot(monkeypatch):
+    """Each Rasa process gets its own socket on the one port (SO_REUSEPORT); the launcher's
+    port check still sees the port as taken, so a second `make run` cannot join silently."""
+    import socket
+
+    from bot.rasa_server import listening_socket
+    from tests.ports import first_free_port
+
+    port = first_free_port(range(23000, 23100))
+    first, second = listening_socket(port), listening_socket(port)
+    try:
+        assert first.getsockname()[1] == second.getsockname()[1] == port
+        monkeypatch.setenv("RASA_PORT", str(port))
+        with pytest.raises(launcher.LaunchError, match="already in use"):
+            launcher._port("RASA_PORT", 5005)
+        accepted = set()
+        for _ in range(40):
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                pass
+        for sock in (first, second):
+            sock.setblocking(False)
+            try:
+                while True:
+                    conn, _ = sock.accept()
+                    conn.close()
+                    accepted.add(sock.fileno())
+            except BlockingIOError:
+                pass
+        assert len(accepted) == 2  # the kernel spread the connections over both sockets
+    finally:
+        first.close()
+        second.close()
+    assert launcher._port_free(port)
+
+
 @pytest.mark.parametrize("env, endpoints, expected", [
     ({"RASA_WORKERS": "3"}, "endpoints.yml", 3),
     ({"RASA_WORKERS": "3"}, "in_memory", 1),                    # Rasa refuses more without a shared lock store
