@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from policy_kb.extract import extract_facts
-from policy_kb.facts import FACTS, normalise_fact
+from policy_kb.facts import FACTS, MESSAGES, describe_facts, normalise_fact
 
 SKIPPED_SLOT = "pending_facts"
 CANCELLED = "__cancelled__"
@@ -87,6 +87,10 @@ class FactFormValidation(FormValidationAction):
                                               + "不清楚可以说“不知道”，不想继续可以说“算了”。")
                 return [SlotSet(SKIPPED_SLOT, skipped), SlotSet("requested_slot", requested)]
             events.extend(SlotSet(k, v) for k, v in found.items())
+            if requested and found and requested not in found:
+                # The answer was about something else (or corrects an earlier answer): say
+                # what was taken, so the user sees it was understood, then go on asking.
+                dispatcher.utter_message(text=MESSAGES["noted"].format(facts=describe_facts(found)))
 
         facts = facts_from_slots(tracker)
         for event in events:

@@ -117,9 +117,10 @@ async def run_level(rasa_url: str, concurrency: int, requests: int, max_seconds:
 
 
 def run_levels(rasa_url: str, levels: list[int], per_sender: int, minimum: int, max_seconds: float,
-               warmup: int = 9, pids: dict[str, int] | None = None) -> list[dict]:
+               warmup: int = 9, pids: dict[str, list[int]] | None = None) -> list[dict]:
     """Warm up, then each level in turn; returns one dict per level. With `pids`, each level
-    also reports the CPU time each server process (with its workers) spent per message."""
+    also reports the CPU time each server (all its processes) spent per message, and how the
+    Rasa server's CPU time was shared among its processes (an idle process shows as 0 %)."""
     from bench.stack import cpu_seconds
 
     asyncio.run(run_level(rasa_url, 1, warmup, max_seconds, tag="warmup"))
@@ -128,11 +129,16 @@ def run_levels(rasa_url: str, levels: list[int], per_sender: int, minimum: int, 
         requests = max(minimum, per_sender * level)
         requests -= requests % len(KINDS)
         before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
+        rasa = (pids or {}).get("rasa_server") or []
+        before_each = [cpu_seconds([p]) for p in rasa]
         res = asyncio.run(run_level(rasa_url, level, requests, max_seconds, tag=f"bench{int(time.time())}"))
         summary = res.as_dict()
         if before and summary["requests"]:
             summary["cpu_ms_per_message"] = {name: round((cpu_seconds(pid) - before[name]) * 1000 / summary["requests"], 1)
                                              for name, pid in pids.items()}
+        if len(rasa) > 1:
+            used = [cpu_seconds([p]) - b for p, b in zip(rasa, before_each)]
+            summary["rasa_process_cpu_share_pct"] = [round(100 * u / sum(used)) if sum(used) else 0 for u in used]
         print(f"  {level:>2} senders: {summary['requests']} messages in {summary['wall_s']:.1f} s = "
               f"{summary['throughput_msg_s']:.1f} msg/s, errors {summary['errors']}; p95 ms "
               + ", ".join(f"{k} {v['p95_ms']:.0f}" for k, v in summary["kinds"].items())

@@ -75,7 +75,7 @@ def plots(answers: dict) -> list[str]:
 def _answers_md(a: dict) -> list[str]:
     lines = ["## Answers through the REST channel", "",
              f"Run {a['meta']['date']} on {a['meta']['machine']}; load average before the run "
-             f"{a['meta']['load_before']}; Rasa server with {a['meta'].get('rasa_workers') or 1} worker "
+             f"{a['meta']['load_before']}; Rasa server with {a['meta'].get('rasa_workers') or 1} "
              f"process(es). Messages are interleaved greeting / KB / eligibility.", "",
              "| senders | messages | wall s | msg/s | errors | kind | p50 ms | p95 ms | p99 ms | p95 ÷ greeting |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -102,6 +102,11 @@ def _answers_md(a: dict) -> list[str]:
         lines += ["", "CPU time per message (all processes of each server, during the level):", "",
                   "| senders | " + " | ".join(f"{n} ms" for n in names) + " |", "|---|" + "---|" * len(names)]
         lines += [f"| {c} | " + " | ".join(_f(v.get(n), 1) for n in names) + " |" for c, v in cpu]
+    shares = [(lv["concurrency"], lv["rasa_process_cpu_share_pct"]) for lv in a["levels"]
+              if lv.get("rasa_process_cpu_share_pct")]
+    if shares:
+        lines += ["", "Share of the Rasa server's CPU time taken by each of its processes: "
+                  + "; ".join(f"{c} senders {' / '.join(f'{p} %' for p in pct)}" for c, pct in shares) + "."]
     rates = a.get("open_loop")
     if rates:
         lines += ["", "### Open loop: messages arriving at a fixed rate (independent users)", "",
@@ -124,7 +129,7 @@ def _answers_md(a: dict) -> list[str]:
     if mem:
         lines += ["", "### Memory after warm-up (RSS)", "", "| process | MiB |", "|---|---|"]
         workers = a["meta"].get("rasa_workers") or 1
-        lines += [f"| {name}{f' ({workers} workers together)' if name == 'rasa_server' and workers > 1 else ''} | {_f(v)} |"
+        lines += [f"| {name}{f' ({workers} processes together)' if name == 'rasa_server' and workers > 1 else ''} | {_f(v)} |"
                   for name, v in mem.items()]
     prof = a.get("profile")
     if prof and not prof.get("skipped"):

@@ -211,7 +211,7 @@ def launch() -> int:
                                                 "--actions", "actions"], env)
         _wait_http(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
 
-        print(f"==> Starting the Rasa server on port {rasa_port} with {workers} worker process"
+        print(f"==> Starting the Rasa server on port {rasa_port} as {workers} process"
               f"{'es' if workers > 1 else ''} (loading the model takes a little while)", flush=True)
         rasa_cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa_server", "run", "--enable-api",
                     "--auth-token", env["RASA_TOKEN"], "--model", str(model), "--port", str(rasa_port),

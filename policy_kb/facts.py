@@ -199,6 +199,21 @@ def _error(name: str, spec: dict, key: str, value: Any = "") -> dict:
     return {"fact": name, "message": text}
 
 
+def describe_facts(facts: dict[str, Any]) -> str:
+    """'学历：本科，工作年限：6年' -- facts as the chat says them back to the user."""
+    parts = []
+    for name, value in facts.items():
+        spec = FACTS.get(name) or {}
+        if isinstance(value, bool):
+            shown = MESSAGES["answer_yes"] if value else MESSAGES["answer_no"]
+        elif isinstance(value, (int, float)):
+            shown = f"{value:g}{spec.get('display_unit') or spec.get('unit', '')}"
+        else:
+            shown = _show(value)
+        parts.append(f"{spec.get('label', name)}：{shown}")
+    return MESSAGES["noted_joiner"].join(parts)
+
+
 def _show(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 20 else text[:20] + "…"

@@ -131,3 +131,16 @@ def test_earlier_facts_count_in_a_one_turn_answer():
     messages, events = run_action(ActionCheckEligibility(), tracker)
     payload = next(m["custom"]["eligibility"] for m in messages if m.get("custom", {}).get("eligibility"))
     assert payload["eligible"] is True and payload["route_id"] == "non_public_direct"
+
+
+def test_form_says_what_it_took_from_an_answer_to_another_question():
+    tracker = make_tracker("本科", "inform", slots={"target_title": "中级", "requested_slot": "employer_type"},
+                           active_loop="eligibility_form")
+    messages, events = run_action(ValidateEligibilityForm(), tracker)
+    assert _slots(events)["education"] == "本科"
+    assert "已记下" in text_of(messages) and "学历：本科" in text_of(messages)
+    # A plain answer to the question asked is taken without comment.
+    tracker = make_tracker("民营企业", "inform", slots={"target_title": "中级", "requested_slot": "employer_type"},
+                           active_loop="eligibility_form")
+    messages, events = run_action(ValidateEligibilityForm(), tracker)
+    assert _slots(events)["employer_type"] == "非公" and messages == []
