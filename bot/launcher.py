@@ -196,8 +196,9 @@ def launch() -> int:
     env["SANIC_WORKERS"] = "1"
     if workers > 1:
         # A kept-alive connection stays with the process that accepted it, so a few busy
-        # clients could load one process and leave another idle: one connection per request.
-        env.setdefault("SANIC_KEEP_ALIVE", "False")
+        # clients could load one process and leave another idle: one connection per request
+        # (bot/channels/rest_guard.keep_alive).
+        env.setdefault("REST_KEEP_ALIVE", "0")
 
     stack = Stack()
 

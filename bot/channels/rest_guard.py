@@ -171,6 +171,16 @@ def max_concurrent_turns() -> int:
         return DEFAULT_MAX_CONCURRENT_TURNS
 
 
+def keep_alive() -> bool:
+    """REST_KEEP_ALIVE: "0"/"false"/"no" closes the connection after each reply (default: kept).
+
+    The launcher turns it off when several Rasa processes share the port (bot/rasa_server.py):
+    the kernel spreads *connections* over the processes, so with kept-alive connections a
+    client stays with one process, and one busy client could load one process while another
+    idles. (Sanic 21.12 ignores its own KEEP_ALIVE setting, hence this.)"""
+    return os.environ.get("REST_KEEP_ALIVE", "").strip().lower() not in ("0", "false", "no", "off")
+
+
 def _event_dispatch_validator(schema: dict) -> Optional[Callable[[Any], bool]]:
     """A validity test equal to ``schema`` that checks each event against its own
     alternative only.
@@ -263,6 +273,12 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
+
+        if not keep_alive():
+            @webhook.middleware("response")
+            async def one_request_per_connection(request: Request, _response: HTTPResponse) -> None:
+                if request.stream is not None:
+                    request.stream.keep_alive = False  # reply with "Connection: close"
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -238,15 +238,35 @@ def test_bad_number_of_workers_is_explained(raw):
 
 
 def test_the_running_stack_answers_from_every_worker(stack):
-    """The launcher waits for all workers; requests reach more than one of them."""
+    """The launcher waits for all workers; requests reach more than one of them, one
+    connection per request when there are several (a kept-alive client would stay with one)."""
     expected = launcher.rasa_workers({}, "endpoints.yml")
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(stack.rasa_url)
     seen = set()
     for _ in range(60):
-        with urllib.request.urlopen(stack.rasa_url + "/webhooks/rest/", timeout=5) as resp:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=5)  # asks to keep alive
+        try:
+            conn.request("GET", "/webhooks/rest/")
+            resp = conn.getresponse()
             seen.add(json.loads(resp.read().decode())["worker"])
+            connection = resp.headers.get("Connection")
+        finally:
+            conn.close()
         if len(seen) == expected:
             break
     assert len(seen) == expected, seen
+    assert connection == ("close" if expected > 1 else "keep-alive")
+
+
+@pytest.mark.parametrize("raw, kept", [("", True), ("1", True), ("0", False), ("false", False), ("No", False)])
+def test_rest_keep_alive_setting(monkeypatch, raw, kept):
+    from bot.channels.rest_guard import keep_alive
+
+    monkeypatch.setenv("REST_KEEP_ALIVE", raw)
+    assert keep_alive() is kept
 
 
 def test_launcher_forgets_locks_left_by_a_crash(tmp_path):
