@@ -20,6 +20,8 @@ _ASKS_COPIES = re.compile(r"几份|多少份|份数|一式|什么纸|A3|A4|几�
 _ASKS_CONTACT = re.compile(r"电话|热线|号码|联系|打给|咨询哪|找谁|问谁|人工")
 # Below this NLU confidence the intent's topic is not used to rank the clauses.
 TOPIC_MIN_CONFIDENCE = 0.6
+# A question about the steps of a procedure: a step found is answered with its list of steps.
+_ASKS_STEPS = re.compile(r"流程|步骤|环节|程序|几步|哪几步|怎么走")
 _TIME_WORDS = re.compile(r"今年|本年|明年|今年度|什么时候|几号|几月|截止|时间|日期|哪天|多久")
 
 
@@ -49,6 +51,62 @@ def coverage(text: str, clause: dict, pairs_only: bool = False) -> float:
     return len(wanted & bigrams(clause.get("text", ""))) / max(1, len(wanted))
 
 
+# A clause with at most this many characters after its first line, and clauses under it, is
+# only a heading ("三、评审流程：", "附件 2 …工作流程"): its answer is in the clauses under it.
+HEADING_ONLY_CHARS = 80
+
+
+def heading_only(clause: dict) -> bool:
+    lines = (clause.get("text") or "").strip().split("\n")
+    body = "".join(line.strip() for line in lines[1:])
+    first = lines[0].strip()
+    bare_first = len(first) <= 16 or first.endswith(("：", ":"))
+    return bare_first and len(body) <= HEADING_ONLY_CHARS and bool(kb().children(clause["id"]))
+
+
+def _in_attachment(clause: dict) -> bool:
+    return str(clause.get("path") or clause.get("id", "").split(":", 1)[-1]).startswith("附件")
+
+
+def _titles_above(clause: dict) -> str:
+    """The texts of the heading-only clauses above this one (an attachment's title lines)."""
+    titles = []
+    parent = kb().clause(clause["parent"]) if clause.get("parent") else None
+    while parent:
+        if heading_only(parent):
+            titles.append(parent.get("text") or "")
+        parent = kb().clause(parent["parent"]) if parent.get("parent") else None
+    return "\n".join(titles[::-1]) + ("\n" if titles else "")
+
+
+def section_for(clause: dict, question: str, steps_wanted: bool = False) -> dict:
+    """The part under a heading-only clause that answers the question: the child section whose
+    whole text covers the question best, down to a heading whose children are single steps.
+    A question about the steps of a procedure (`steps_wanted`) that found one step gets the
+    list of steps it belongs to."""
+    parent = kb().clause(clause["parent"]) if steps_wanted and clause.get("parent") else None
+    if parent and not kb().children(clause["id"]) and heading_only(parent):
+        return parent
+    while heading_only(clause):
+        children = kb().children(clause["id"])
+        if all(not kb().children(c["id"]) for c in children):
+            return clause  # a list of steps: answered by the list itself
+        clause = max(children, key=lambda c: coverage(question, {"text": c.get("full_text") or c.get("text", "")}))
+    return clause
+
+
+def heading_quote(clause: dict) -> str:
+    """'三、评审流程：1、个人申请；2、…；5、证书打印。' -- a heading-only clause quoted with the
+    first sentence of each step, each part in the notice's own words."""
+    first = (clause.get("text") or "").strip().split("\n")[0].strip()
+    steps = []
+    for child in kb().children(clause["id"]):
+        sentence = re.split(r"[。；;]", (child.get("text") or "").strip(), maxsplit=1)[0]
+        if sentence.strip():
+            steps.append(sentence.strip())
+    return first + "；".join(steps) + ("。" if steps else "")
+
+
 def ranked_hits(text: str, topic: str | None) -> list[dict]:
     """Search hits for a question, re-ranked for answering.
 
@@ -71,6 +129,12 @@ def ranked_hits(text: str, topic: str | None) -> list[dict]:
     def rank(hit: dict) -> float:
         clause = kb().clause(hit["id"]) or hit
         on_topic = TOPIC_WEIGHT if topic and topic in (clause.get("topics") or []) else 0.0
+        if _in_attachment(clause):
+            # In an attachment (bt-2021 附件2 "社会化职称评审申报工作流程"), what a clause is
+            # about is in the title lines above it, and what a heading ("三、评审流程：") says
+            # is in the clauses under it.
+            body = clause.get("full_text") if heading_only(clause) else clause.get("text")
+            clause = {"text": _titles_above(clause) + (body or clause.get("text", ""))}
         return (hit.get("score") or 0) / top + COVERAGE_WEIGHT * coverage(text, clause) + on_topic
 
     return sorted(found.values(), key=rank, reverse=True)
@@ -131,8 +195,12 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
                                        < NEWER_MIN_COVERAGE * coverage(text, top, pairs_only=True)):
         primary = top  # the newer clause is about something else on this point
     older = [c for c in [top] + same_point if c["id"] != primary["id"]]
-
-    quote = key_sentences(primary.get("text", ""), text)
+    steps_wanted = bool(_ASKS_STEPS.search(text))
+    section = section_for(primary, text, steps_wanted)
+    if section["id"] != primary["id"]:
+        top = primary = section
+        older = []
+    quote = heading_quote(primary) if heading_only(primary) else key_sentences(primary.get("text", ""), text)
     cites = [citation(primary, quote)]
     lines = [_time_note(text, topic)]
     rows = _materials_rows(text) if _ASKS_COPIES.search(text) else []
@@ -162,8 +230,11 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
     for hit in hits[1:3]:
         if hit["doc"] == primary["doc"] or any(hit["id"] == c["id"] for c in [primary] + older):
             continue
-        clause = kb().clause(hit["id"]) or hit
-        extra_quote = key_sentences(clause.get("text", ""), text, limit_chars=120)
+        clause = section_for(kb().clause(hit["id"]) or hit, text, steps_wanted)
+        if any(clause["id"] == c["id"] for c in [primary] + older):
+            continue
+        extra_quote = (heading_quote(clause) if heading_only(clause)
+                       else key_sentences(clause.get("text", ""), text, limit_chars=120))
         lines.append(f"另外，{clause.get('label', '')}规定：“{extra_quote}”")
         cites.append(citation(clause, extra_quote))
         break

@@ -214,8 +214,10 @@ def launch() -> int:
 
         print(f"==> Starting the Rasa server on port {rasa_port} as {workers} process"
               f"{'es' if workers > 1 else ''} (loading the model takes a little while)", flush=True)
+        # "--auth-token=…" in one piece: a token may start with "-" (secrets.token_urlsafe does,
+        # 1 time in 64), which argparse would take for an option.
         rasa_cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa_server", "run", "--enable-api",
-                    "--auth-token", env["RASA_TOKEN"], "--model", str(model), "--port", str(rasa_port),
+                    f"--auth-token={env['RASA_TOKEN']}", "--model", str(model), "--port", str(rasa_port),
                     "--credentials", "credentials.yml", "--endpoints", endpoints, "--cors", "*"]
         backlog = int(env.get("SANIC_BACKLOG", "100"))
         rasa_procs = []

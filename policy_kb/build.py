@@ -154,6 +154,20 @@ class BuildResult:
     seconds: float = 0.0
 
 
+def context_title(clause_text: str, limit: int = 80) -> str:
+    """What a clause adds to the search context of the clauses under it: its heading or, for
+    an attachment whose first line is only its number ("附件 2"), the title lines below it
+    (bt-2021 附件2: "…社会化职称评审申报工作流程", so that its "三、评审流程" is found for
+    "社会化评审的流程")."""
+    title = heading_title(clause_text)
+    if title:
+        return title
+    rest = [line.strip() for line in clause_text.split("\n")[1:] if line.strip()]
+    if len("".join(rest)) <= limit:
+        return " ".join(rest)
+    return rest[0][:limit] if rest else ""
+
+
 def build(db_file: Path | None = None, sources_dir: Path | None = None) -> BuildResult:
     started = time.perf_counter()
     target = Path(db_file or paths.db_path())
@@ -213,7 +227,7 @@ def _write(db, docs, topics_cfg, errata, clause_topics):
             ancestors = []
             p = c.parent
             while p:
-                ancestors.append(heading_title(by_id[p].text))
+                ancestors.append(context_title(by_id[p].text))
                 p = by_id[p].parent
             heading = heading_title(c.text)
             clause_rows.append({

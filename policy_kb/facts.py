@@ -200,7 +200,7 @@ def _error(name: str, spec: dict, key: str, value: Any = "") -> dict:
 
 
 def describe_facts(facts: dict[str, Any]) -> str:
-    """'学历：本科，工作年限：6年' -- facts as the chat says them back to the user."""
+    """'学历为本科，从事专业技术工作年限为6年' -- facts as the chat says them back."""
     parts = []
     for name, value in facts.items():
         spec = FACTS.get(name) or {}
@@ -210,7 +210,7 @@ def describe_facts(facts: dict[str, Any]) -> str:
             shown = f"{value:g}{spec.get('display_unit') or spec.get('unit', '')}"
         else:
             shown = _show(value)
-        parts.append(f"{spec.get('label', name)}：{shown}")
+        parts.append(MESSAGES["noted_fact"].format(label=spec.get("label", name), value=shown))
     return MESSAGES["noted_joiner"].join(parts)
 
 

@@ -138,7 +138,7 @@ def test_form_says_what_it_took_from_an_answer_to_another_question():
                            active_loop="eligibility_form")
     messages, events = run_action(ValidateEligibilityForm(), tracker)
     assert _slots(events)["education"] == "本科"
-    assert "已记下" in text_of(messages) and "学历：本科" in text_of(messages)
+    assert "已记下" in text_of(messages) and "学历为本科" in text_of(messages)
     # A plain answer to the question asked is taken without comment.
     tracker = make_tracker("民营企业", "inform", slots={"target_title": "中级", "requested_slot": "employer_type"},
                            active_loop="eligibility_form")

@@ -100,3 +100,21 @@ def test_out_of_scope_and_handoff_give_hotline_and_coverage():
     messages, _ = run_action(ActionOutOfScope(), make_tracker("今天天气", "out_of_scope"))
     years = sorted(d["year"] for d in kb().documents())
     assert f"{years[0]}—{years[-1]}" in text_of(messages)
+
+
+@pytest.mark.parametrize("text,intent,clause,steps", [
+    ("社会化职称评审的流程是怎样的", "ask_procedure", "bt-2021:附件2/三", ["1、个人申请", "5、证书打印"]),
+    ("绿色通道申报程序是什么", "ask_green_channel", "bt-2021:附件1/三", ["1、个人申报", "5、组织评审"]),
+])
+def test_a_heading_is_answered_with_its_steps(text, intent, clause, steps):
+    """An attachment's section that is only a heading ("三、评审流程：") is found through the
+    attachment's title, and quoted with the steps under it, in the notice's words."""
+    messages, _ = run_action(ActionAnswerPolicy(), make_tracker(text, intent))
+    assert clause in citations_of(messages), (citations_of(messages), text_of(messages))
+    quote = next(c["quote"] for m in messages for c in (m.get("custom") or {}).get("citations", [])
+                 if c["id"] == clause)
+    full = re.sub(r"\s+", "", kb().clause(clause)["full_text"])
+    for step in steps:
+        assert step in quote
+    for part in quote.rstrip("。").split("；"):
+        assert re.sub(r"\s+", "", part) in full, part

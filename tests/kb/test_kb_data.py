@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CONTRACT_TOPICS = """deadlines procedure materials non_public recognition grassroots green_channel
 exclusions high_skill series_transfer evaluation papers posts fees certificates integrity authority
@@ -96,3 +101,28 @@ def test_clause_not_found(kb):
     assert kb.clause("bt-2024:九十九") is None
     assert kb.clause(None) is None
     assert kb.children("bt-2024:九十九") == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "policy_kb").glob("*.yml")) + sorted((ROOT / "policy_kb" / "rules").glob("*.yml")),
+                         ids=lambda p: p.name)
+def test_data_files_have_no_repeated_keys(path):
+    """YAML keeps only the last of two equal keys: a synonym or rule written twice would
+    silently lose the first (topics.yml once had 流程, 怎么报, 去哪报 and 哪里报 twice)."""
+    import collections
+
+    import yaml
+    from yaml.constructor import SafeConstructor
+
+    repeated = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        repeated.extend(f"line {node.start_mark.line + 1}: {k}" for k, n in collections.Counter(keys).items() if n > 1)
+        return SafeConstructor.construct_mapping(loader, node, deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+    assert not repeated, repeated

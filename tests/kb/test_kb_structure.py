@@ -158,3 +158,19 @@ def test_parse_rejects_a_file_without_front_matter(tmp_path):
 def test_clause_lookup_accepts_half_width_parentheses(kb):
     assert kb.clause("bt-2024:四/(六)")["id"] == "bt-2024:四/（六）"
     assert len(kb.children("bt-2024:四/(五)")) == 5
+
+
+def test_an_attachments_title_lines_are_the_search_context_of_its_sections(kb_path):
+    """bt-2021 附件2 is only its number and title lines ("…社会化职称评审申报工作流程");
+    its sections ("三、评审流程：") are found for the title's words through the context column."""
+    import sqlite3
+
+    from policy_kb.build import context_title
+
+    assert context_title("附件 2\n引进高层次人才绿色通道申报职称工作流程图\n社会化职称评审申报工作流程").endswith(
+        "社会化职称评审申报工作流程")
+    assert context_title("三、评审流程：") == "评审流程"
+    with sqlite3.connect(kb_path) as conn:
+        (context,) = conn.execute("SELECT f.context FROM clause_fts f JOIN clauses c ON c.rid = f.rowid "
+                                  "WHERE c.id = 'bt-2021:附件2/三/1'").fetchone()
+    assert "社会化" in context.split() and "评审" in context.split()

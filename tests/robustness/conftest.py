@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import ROOT, RunningStack
 
 ROBUST_PORTS = {"RASA_PORT": 19105, "ACTION_PORT": 19155, "WEB_PORT": 19180}
-RASA_TOKEN = "robustness-rasa-token"
+RASA_TOKEN = "-robustness-rasa-token"  # a leading "-" must not be taken for an option (bot/launcher.py)
 WECHAT_TOKEN = "robustnesswechattoken"
 MODEL = ROOT / "models" / "current.tar.gz"
 
