@@ -98,6 +98,26 @@ def evaluate_facts(facts: dict) -> dict:
     return evaluate(facts, as_of=today())
 
 
+# At most this many characters of a message are not part of its facts ("我是本科", "干了6年").
+BARE_FACTS_EXTRA_CHARS = 3
+
+
+def bare_facts(text: str) -> dict:
+    """The facts of a message that says nothing else ("本科", "民营企业", "干了6年"): an answer
+    to a question nobody asked yet. Empty when the message asks or says more."""
+    found = {k: v for k, v in (extract_facts(text) if text else {}).items() if k in FACTS}
+    if not found or _ASKING.search(text) or len(text.strip()) > 12:
+        return {}
+    from policy_kb.facts import FACTS as SPECS
+
+    words = [w for spec in SPECS.values() for words in (spec.get("synonyms") or {}).values() for w in words]
+    rest = text.strip()
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    rest = re.sub(r"[\d０-９一二三四五六七八九十两半]+\s*(年|个月|月)?", "", rest)
+    return found if len(rest) <= BARE_FACTS_EXTRA_CHARS else {}
+
+
 def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list | None:
     """Answer in one turn when the message already holds a personal eligibility question.
 

@@ -7,10 +7,13 @@ from typing import Any
 
 import yaml
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import bigrams, citation, cite_line, hotline_citations, hotline_text, kb, key_sentences, send, today
-from actions.eligibility_answer import answer_eligibility_if_asked
+from actions.eligibility_answer import answer_eligibility_if_asked, bare_facts
+from actions.fact_form import SKIPPED_SLOT
+from policy_kb.facts import MESSAGES, describe_facts
 
 INTENT_TOPICS: dict[str, str] = yaml.safe_load(Path(__file__).with_name("topics.yml").read_text(encoding="utf-8"))
 
@@ -263,6 +266,13 @@ class ActionAnswerPolicy(Action):
         events = answer_eligibility_if_asked(dispatcher, tracker, text)
         if events is not None:
             return events
+        facts = bare_facts(text)
+        if facts:
+            # "本科", "干了6年": an answer before any question. Take it and ask what an
+            # eligibility check still needs, instead of searching the notices for one word.
+            dispatcher.utter_message(text=MESSAGES["start_from_facts"].format(facts=describe_facts(facts)))
+            return ([SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in facts.items()]
+                    + [FollowupAction("eligibility_form")])
         topic = INTENT_TOPICS.get(intent_info.get("name"))
         if (intent_info.get("confidence") or 0) < TOPIC_MIN_CONFIDENCE:
             topic = None

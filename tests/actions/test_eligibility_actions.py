@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import yaml
 
 from actions.eligibility_form import ActionCheckEligibility, ActionEligibilityResult, ValidateEligibilityForm
@@ -144,3 +145,29 @@ def test_form_says_what_it_took_from_an_answer_to_another_question():
                            active_loop="eligibility_form")
     messages, events = run_action(ValidateEligibilityForm(), tracker)
     assert _slots(events)["employer_type"] == "非公" and messages == []
+
+
+@pytest.mark.parametrize("text, facts", [
+    ("本科", {"education": "本科"}),
+    ("我是本科", {"education": "本科"}),
+    ("干了6年", {"years_worked": 6}),
+    ("大专，干了8年", {"education": "大专", "years_worked": 8}),
+    ("民营企业", {"employer_type": "非公"}),
+    ("本科毕业在民企干了6年能直接报中级吗", {}),   # a question: answered as one
+    ("本科学历有什么要求", {}),
+    ("送审表要几份", {}),
+])
+def test_bare_facts_are_told_from_questions(text, facts):
+    from actions.eligibility_answer import bare_facts
+
+    assert bare_facts(text) == facts
+
+
+def test_bare_fact_outside_a_form_starts_the_eligibility_questions():
+    messages, events = run_action(ActionAnswerPolicy(), make_tracker("本科", "inform"))
+    assert "已记下学历为本科" in text_of(messages) and not citations_of(messages)
+    assert _slots(events)["education"] == "本科"
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "eligibility_form"
+    # A question is still answered from the notices.
+    messages, events = run_action(ActionAnswerPolicy(), make_tracker("送审表要几份", "ask_materials"))
+    assert citations_of(messages) and not any(e["event"] == "followup" for e in events)
