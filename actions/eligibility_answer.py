@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import citation, kb, key_sentences, send, today
 from policy_kb.eligibility import evaluate
-from policy_kb.extract import extract_facts
+from policy_kb.extract import extract_entities, extract_facts
 from policy_kb.facts import FACTS, normalise_facts
 
 # Words that make a message a personal "can I apply" question.
@@ -98,24 +98,31 @@ def evaluate_facts(facts: dict) -> dict:
     return evaluate(facts, as_of=today())
 
 
-# At most this many characters of a message are not part of its facts ("我是本科", "干了6年").
+def missing_facts(result: dict, skipped: list | tuple = ()) -> list[str]:
+    """Facts the evaluator still needs that the chat can ask for (not those the user skipped)."""
+    return [f for f in result.get("missing") or [] if f in FACTS and f not in skipped]
+
+
+def decided(result: dict, skipped: list | tuple = ()) -> bool:
+    """The verdict stands: a yes or no, or nothing left that the chat could ask."""
+    return result.get("eligible") is not None or not missing_facts(result, skipped)
+
+
+# At most this many letters of a message lie outside its facts ("我是本科", "干了6年").
 BARE_FACTS_EXTRA_CHARS = 3
 
 
 def bare_facts(text: str) -> dict:
     """The facts of a message that says nothing else ("本科", "民营企业", "干了6年"): an answer
-    to a question nobody asked yet. Empty when the message asks or says more."""
-    found = {k: v for k, v in (extract_facts(text) if text else {}).items() if k in FACTS}
-    if not found or _ASKING.search(text) or len(text.strip()) > 12:
+    to a question nobody asked yet. Empty when the message asks or says more: more than
+    BARE_FACTS_EXTRA_CHARS letters outside the entities the facts come from."""
+    if not text or _ASKING.search(text):
         return {}
-    from policy_kb.facts import FACTS as SPECS
-
-    words = [w for spec in SPECS.values() for words in (spec.get("synonyms") or {}).values() for w in words]
-    rest = text.strip()
-    for word in sorted(words, key=len, reverse=True):
-        rest = rest.replace(word, "")
-    rest = re.sub(r"[\d０-９一二三四五六七八九十两半]+\s*(年|个月|月)?", "", rest)
-    return found if len(rest) <= BARE_FACTS_EXTRA_CHARS else {}
+    covered = {i for ent in extract_entities(text) for i in range(ent["start"], ent["end"])}
+    rest = [ch for i, ch in enumerate(text) if i not in covered and ch.isalnum()]
+    if len(rest) > BARE_FACTS_EXTRA_CHARS:
+        return {}
+    return {k: v for k, v in extract_facts(text).items() if k in FACTS}
 
 
 def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list | None:

@@ -8,10 +8,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import send
-from actions.eligibility_answer import evaluate_facts, facts_from_slots, verdict
+from actions.eligibility_answer import decided, evaluate_facts, facts_from_slots, missing_facts, verdict
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
 from actions.kb_answers import compose_topic_answer
-from policy_kb.facts import FACTS
 
 
 class ActionCheckEligibility(Action):
@@ -29,7 +28,7 @@ class ActionCheckEligibility(Action):
         events = [SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items()]
         if found and one_turn_ready(found):
             result = evaluate_facts({**facts_from_slots(tracker), **found})
-            if result.get("eligible") is not None or not [m for m in result.get("missing") or [] if m in FACTS]:
+            if decided(result):
                 reply, cites, payload = verdict(result)
                 send(dispatcher, reply, cites, payload)
                 return events + [FollowupAction("action_listen")]
@@ -45,13 +44,13 @@ class ValidateEligibilityForm(FactFormValidation):
     form_name = "eligibility_form"
 
     def needed(self, facts: dict[str, Any], tracker: Tracker) -> list[str]:
-        return list(evaluate_facts(facts).get("missing") or [])
+        return missing_facts(evaluate_facts(facts))
 
     def on_full_question(self, dispatcher: CollectingDispatcher, facts: dict[str, Any], still: list[str]) -> list[str]:
         """Answer a question that held the facts at once; if the notices need more facts to
         decide, say what is known so far and go on asking for the rest."""
         result = evaluate_facts(facts)
-        if result.get("eligible") is not None or not still:
+        if decided(result) or not still:
             return []
         text, cites, payload = verdict(result)
         send(dispatcher, text, cites, payload)

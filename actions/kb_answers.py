@@ -54,32 +54,12 @@ def coverage(text: str, clause: dict, pairs_only: bool = False) -> float:
     return len(wanted & bigrams(clause.get("text", ""))) / max(1, len(wanted))
 
 
-# A clause with at most this many characters after its first line, and clauses under it, is
-# only a heading ("三、评审流程：", "附件 2 …工作流程"): its answer is in the clauses under it.
-HEADING_ONLY_CHARS = 80
-
-
-def heading_only(clause: dict) -> bool:
-    lines = (clause.get("text") or "").strip().split("\n")
-    body = "".join(line.strip() for line in lines[1:])
-    first = lines[0].strip()
-    bare_first = len(first) <= 16 or first.endswith(("：", ":"))
-    return bare_first and len(body) <= HEADING_ONLY_CHARS and bool(kb().children(clause["id"]))
-
-
 def _in_attachment(clause: dict) -> bool:
-    return str(clause.get("path") or clause.get("id", "").split(":", 1)[-1]).startswith("附件")
+    return str(clause.get("path") or "").startswith("附件")
 
 
-def _titles_above(clause: dict) -> str:
-    """The texts of the heading-only clauses above this one (an attachment's title lines)."""
-    titles = []
-    parent = kb().clause(clause["parent"]) if clause.get("parent") else None
-    while parent:
-        if heading_only(parent):
-            titles.append(parent.get("text") or "")
-        parent = kb().clause(parent["parent"]) if parent.get("parent") else None
-    return "\n".join(titles[::-1]) + ("\n" if titles else "")
+def _is_leaf(clause: dict) -> bool:
+    return (clause.get("full_text") or "") == (clause.get("text") or "")  # nothing under it
 
 
 def section_for(clause: dict, question: str, steps_wanted: bool = False) -> dict:
@@ -88,11 +68,11 @@ def section_for(clause: dict, question: str, steps_wanted: bool = False) -> dict
     A question about the steps of a procedure (`steps_wanted`) that found one step gets the
     list of steps it belongs to."""
     parent = kb().clause(clause["parent"]) if steps_wanted and clause.get("parent") else None
-    if parent and not kb().children(clause["id"]) and heading_only(parent):
+    if parent and _is_leaf(clause) and parent["heading_only"]:
         return parent
-    while heading_only(clause):
+    while clause.get("heading_only"):
         children = kb().children(clause["id"])
-        if all(not kb().children(c["id"]) for c in children):
+        if all(_is_leaf(c) for c in children):
             return clause  # a list of steps: answered by the list itself
         clause = max(children, key=lambda c: coverage(question, {"text": c.get("full_text") or c.get("text", "")}))
     return clause
@@ -136,8 +116,8 @@ def ranked_hits(text: str, topic: str | None) -> list[dict]:
             # In an attachment (bt-2021 附件2 "社会化职称评审申报工作流程"), what a clause is
             # about is in the title lines above it, and what a heading ("三、评审流程：") says
             # is in the clauses under it.
-            body = clause.get("full_text") if heading_only(clause) else clause.get("text")
-            clause = {"text": _titles_above(clause) + (body or clause.get("text", ""))}
+            body = clause.get("full_text") if clause.get("heading_only") else clause.get("text")
+            clause = {"text": (clause.get("ancestry") or "") + "\n" + (body or "")}
         return (hit.get("score") or 0) / top + COVERAGE_WEIGHT * coverage(text, clause) + on_topic
 
     return sorted(found.values(), key=rank, reverse=True)
@@ -203,7 +183,7 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
     if section["id"] != primary["id"]:
         top = primary = section
         older = []
-    quote = heading_quote(primary) if heading_only(primary) else key_sentences(primary.get("text", ""), text)
+    quote = heading_quote(primary) if primary.get("heading_only") else key_sentences(primary.get("text", ""), text)
     cites = [citation(primary, quote)]
     lines = [_time_note(text, topic)]
     rows = _materials_rows(text) if _ASKS_COPIES.search(text) else []
@@ -236,7 +216,7 @@ def compose_topic_answer(text: str, topic: str | None) -> tuple[str, list[dict]]
         clause = section_for(kb().clause(hit["id"]) or hit, text, steps_wanted)
         if any(clause["id"] == c["id"] for c in [primary] + older):
             continue
-        extra_quote = (heading_quote(clause) if heading_only(clause)
+        extra_quote = (heading_quote(clause) if clause.get("heading_only")
                        else key_sentences(clause.get("text", ""), text, limit_chars=120))
         lines.append(f"另外，{clause.get('label', '')}规定：“{extra_quote}”")
         cites.append(citation(clause, extra_quote))

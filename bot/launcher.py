@@ -72,7 +72,7 @@ def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float) -> N
 
 
 def rasa_workers(env: dict, endpoints: str) -> int:
-    """How many Rasa server processes (Sanic workers) to run.
+    """How many Rasa server processes to run (bot/rasa_server.py, one socket each).
 
     RASA_WORKERS when set; else one per core (at most MAX_AUTO_WORKERS, each holds the model,
     about 1.1 GB). One only when the endpoints file keeps locks in memory (Rasa then refuses

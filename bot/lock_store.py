@@ -24,7 +24,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import var_paths
+from bot import shared_sqlite, var_paths
 
 MAX_RETRIES = 100
 
@@ -100,10 +100,8 @@ class SQLiteLockStore(AtomicTickets, LockStore):
             db = db or endpoint_config.kwargs.get("db")
         self.path = str(db or default_lock_db())
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE).
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=OFF")  # locks need not survive a power cut
+        # Transactions are opened explicitly (BEGIN IMMEDIATE); locks need not survive a power cut.
+        self._db = shared_sqlite.connect(self.path, synchronous="OFF")
         self._db.execute("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)")
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:

@@ -13,14 +13,7 @@ worker's time in the ORM store — a new connection per call (SQLAlchemy 1.4 doe
 SQLite files), ORM objects, and an event-class lookup that lists every subclass of
 ``Event`` for each stored event.
 
-Every connection sets:
-
-- ``journal_mode=WAL``: readers (the other workers, the staff console) never block the
-  writer, and a writer does not block readers;
-- ``synchronous=NORMAL``: a commit no longer waits for the disk; after a power cut the
-  last turns may be missing, never a corrupt file (SQLite's documented WAL guarantee);
-  a crash of the process loses nothing;
-- ``busy_timeout``: a worker waits for another worker's write instead of failing.
+Connections are set up for several processes by bot/shared_sqlite.py (WAL mode).
 
 Tables are created by the first worker; the others find them (Rasa logs and ignores the
 "already exists" race, see SQLTrackerStore.__init__).
@@ -42,7 +35,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
 
-BUSY_TIMEOUT_MS = 30_000
+from bot import shared_sqlite
 
 # The events of the latest session: those at or after the newest `session_started`
 # (all events when there is none) -- the same condition as SQLTrackerStore._event_query.
@@ -58,12 +51,9 @@ _INSERT = ("INSERT INTO events (sender_id, type_name, timestamp, intent_name, ac
 
 
 def _tune(dbapi_connection: Any, _record: Any = None) -> None:
+    """SQLAlchemy pool hook: Rasa's own connections (table creation, keys) get the same set-up."""
     if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        shared_sqlite.tune(dbapi_connection)
 
 
 def event_classes() -> Dict[Text, Type[Event]]:
@@ -92,9 +82,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
     def _connection(self) -> sqlite3.Connection:
         """One connection per process (a worker forked after creating the store opens its own)."""
         if self._conn is None or self._conn_pid != os.getpid():
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            _tune(conn)
-            self._conn, self._conn_pid = conn, os.getpid()
+            self._conn, self._conn_pid = shared_sqlite.connect(self.path), os.getpid()
         return self._conn
 
     def _events(self, rows: List[Dict[Text, Any]]) -> List[Event]:

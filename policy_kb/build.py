@@ -168,6 +168,20 @@ def context_title(clause_text: str, limit: int = 80) -> str:
     return rest[0][:limit] if rest else ""
 
 
+# A clause with clauses under it and at most this many characters after a short first line
+# is only a heading ("三、评审流程：", "附件 2 …工作流程"): what it says is in the clauses under it.
+HEADING_ONLY_CHARS = 80
+HEADING_LINE_CHARS = 16
+
+
+def heading_only(clause_text: str, has_children: bool) -> bool:
+    lines = clause_text.strip().split("\n")
+    first = lines[0].strip()
+    body = "".join(line.strip() for line in lines[1:])
+    short_first = len(first) <= HEADING_LINE_CHARS or first.endswith(("：", ":"))
+    return has_children and short_first and len(body) <= HEADING_ONLY_CHARS
+
+
 def build(db_file: Path | None = None, sources_dir: Path | None = None) -> BuildResult:
     started = time.perf_counter()
     target = Path(db_file or paths.db_path())
@@ -234,6 +248,8 @@ def _write(db, docs, topics_cfg, errata, clause_topics):
                 "rid": rid, "id": c.id, "doc": c.doc, "path": c.path, "parent": c.parent,
                 "ord": c.ord, "depth": c.depth, "kind": c.kind, "heading": heading,
                 "text": c.text, "full_text": full_text(c), "label": label,
+                "heading_only": heading_only(c.text, c.id in children),
+                "ancestry": " ".join(a for a in ancestors[::-1] if a),
                 "match_text": text.squash(text.normalise(c.text)),
                 "title": meta.get("title"), "year": meta.get("year"), "doc_ord": order,
                 "line_start": c.line_start, "line_end": c.line_end,

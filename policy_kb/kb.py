@@ -11,7 +11,7 @@ from . import paths, search as searchlib
 _DOC_FIELDS = ("id", "title", "short_title", "issuer", "number", "date", "year", "level",
                "updates", "source_files", "title_supplied", "basis", "print_date", "note")
 _CLAUSE_FIELDS = ("id", "doc", "path", "parent", "ord", "depth", "kind", "heading", "text",
-                  "full_text", "label", "title", "year", "line_start", "line_end")
+                  "full_text", "heading_only", "ancestry", "label", "title", "year", "line_start", "line_end")
 
 
 def normalise_id(clause_id: str) -> str:
@@ -91,6 +91,7 @@ class KB:
     # ------------------------------------------------------------------ clauses
     def _clause_dict(self, row: dict) -> dict:
         out = {k: row[k] for k in _CLAUSE_FIELDS}
+        out["heading_only"] = bool(out["heading_only"])
         out["topics"] = list(self._clause_topics.get(row["id"], []))
         return out
 

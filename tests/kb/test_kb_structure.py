@@ -174,3 +174,11 @@ def test_an_attachments_title_lines_are_the_search_context_of_its_sections(kb_pa
         (context,) = conn.execute("SELECT f.context FROM clause_fts f JOIN clauses c ON c.rid = f.rowid "
                                   "WHERE c.id = 'bt-2021:附件2/三/1'").fetchone()
     assert "社会化" in context.split() and "评审" in context.split()
+
+
+def test_heading_only_clauses_and_their_ancestry(kb):
+    section = kb.clause("bt-2021:附件2/三")              # "三、评审流程：" and five steps under it
+    assert section["heading_only"] is True and "社会化职称评审申报工作流程" in section["ancestry"]
+    step = kb.clause("bt-2021:附件2/三/1")
+    assert step["heading_only"] is False and step["ancestry"].endswith("评审流程")
+    assert kb.clause("bt-2024:四/（六）")["heading_only"] is False  # a heading with its rule
