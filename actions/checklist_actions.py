@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import citation, kb, send
 from actions.eligibility_answer import facts_from_slots
-from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer
+from actions.fact_form import DONE_SLOT, SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer
 from policy_kb.checklist import build_checklist
 
 # At most this many questions before the checklist is shown; the rest become
@@ -32,15 +32,16 @@ class ValidateChecklistForm(FactFormValidation):
     form_name = "checklist_form"
 
     def needed(self, facts: dict[str, Any], tracker: Tracker) -> list[str]:
-        asked = 0
+        asked = set()
         for event in reversed(tracker.events):
             if event.get("event") == "action" and event.get("name") == "action_start_checklist":
                 break
             if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value"):
-                asked += 1  # each question the form asked set requested_slot
+                asked.add(event["value"])  # each question the form asked set requested_slot
+        asked.discard(DONE_SLOT)
         unknown = build_checklist(facts).get("unknown_facts") or []
         names = [u if isinstance(u, str) else u.get("fact") for u in unknown]
-        return [n for n in names if n][: max(0, MAX_QUESTIONS - asked)]
+        return [n for n in names if n][: max(0, MAX_QUESTIONS - len(asked))]
 
 
 def checklist_link(facts: dict) -> str:

@@ -13,6 +13,7 @@ from policy_kb.extract import extract_facts
 from policy_kb.facts import FACTS, MESSAGES, describe_facts, normalise_fact
 
 SKIPPED_SLOT = "pending_facts"
+DONE_SLOT = "questions_done"
 CANCELLED = "__cancelled__"
 _SKIP = re.compile(r"不知道|不清楚|不确定|说不准|跳过|不好说|没有这个|不适用")
 _STOP = re.compile(r"算了|取消|不问了|不查了|退出|停止|结束")
@@ -96,7 +97,7 @@ class FactFormValidation(FormValidationAction):
         for event in events:
             if event.get("name") in FACTS:
                 facts[event["name"]] = event["value"]
-        still = [f for f in self.needed(facts, tracker) if f not in skipped and f in FACTS]
+        still = self.still_needed(facts, tracker, skipped)
         if requested is None and one_turn_ready(facts_in_answer(text, None)):
             still = self.on_full_question(dispatcher, facts, still)
         if requested in still and text and requested not in facts and len(still) > 1:
@@ -105,7 +106,33 @@ class FactFormValidation(FormValidationAction):
         events.append(SlotSet("requested_slot", still[0] if still else None))
         if not any(e.get("name") not in ("requested_slot",) for e in events):
             events.insert(0, SlotSet(SKIPPED_SLOT, skipped))
+        events.append(SlotSet(DONE_SLOT, None if still else True))
         return events
+
+    def still_needed(self, facts: dict[str, Any], tracker: Tracker, skipped: list) -> list[str]:
+        """The facts to ask for, in order: what the decision needs, minus what was skipped."""
+        return [f for f in self.needed(facts, tracker) if f not in skipped and f in FACTS]
+
+
+class ActionAskQuestionsDone(Action):
+    """Asked by a form that resumes after an interruption (Rasa then skips validation and
+    asks for its first empty required slot, `questions_done`): ask the form's next question
+    again, the one its validation would ask."""
+
+    def name(self) -> str:
+        return f"action_ask_{DONE_SLOT}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list:
+        from actions.eligibility_answer import facts_from_slots
+
+        form = (tracker.active_loop or {}).get("name")
+        validation = next((cls() for cls in FactFormValidation.__subclasses__() if cls.form_name == form), None)
+        skipped = list(tracker.get_slot(SKIPPED_SLOT) or [])
+        still = validation.still_needed(facts_from_slots(tracker), tracker, skipped) if validation else []
+        if not still:
+            return [SlotSet("requested_slot", None), SlotSet(DONE_SLOT, True)]
+        await ASK_ACTIONS[still[0]]().run(dispatcher, tracker, domain)
+        return [SlotSet("requested_slot", still[0])]
 
 
 def _ask_action(fact: str) -> type[Action]:

@@ -171,3 +171,14 @@ def test_bare_fact_outside_a_form_starts_the_eligibility_questions():
     # A question is still answered from the notices.
     messages, events = run_action(ActionAnswerPolicy(), make_tracker("送审表要几份", "ask_materials"))
     assert citations_of(messages) and not any(e["event"] == "followup" for e in events)
+
+
+def test_a_resumed_form_asks_its_open_question_again():
+    from actions.fact_form import ActionAskQuestionsDone
+
+    tracker = make_tracker("今年几号截止", "ask_deadline", slots={"target_title": "中级", "education": "本科",
+                                                          "requested_slot": "questions_done"},
+                           active_loop="eligibility_form")
+    messages, events = run_action(ActionAskQuestionsDone(), tracker)
+    asked = _slots(events)["requested_slot"]
+    assert asked in FACTS and messages and messages[0]["text"] == FACTS[asked]["question"]

@@ -77,3 +77,19 @@ def test_one_turn_eligibility_question_is_answered_without_questions(stack):
     payload = reply_custom(messages).get("eligibility")
     assert payload and payload["eligible"] is True, reply_text(messages)
     assert "bt-2024:四/（六）" in reply_citations(messages)
+
+
+@pytest.mark.parametrize("interruption", ["今年几号截止", "转人工"])
+def test_a_question_in_the_middle_of_the_form_is_answered_and_the_form_goes_on(stack, interruption):
+    """An interruption used to end the form with an unfinished verdict: the form now asks
+    its open question again, and the answers that follow still reach the verdict."""
+    sender = _sender()
+    asked = reply_text(stack.send("我想评中级", sender=sender))
+    assert "单位" in asked, asked
+    messages = stack.send(interruption, sender=sender)
+    assert reply_custom(messages).get("eligibility") is None, reply_text(messages)
+    assert "单位是什么性质" in reply_text(messages), reply_text(messages)  # the open question again
+    verdict = None
+    for answer in ("民营企业", "本科", "干了6年"):
+        verdict = reply_custom(stack.send(answer, sender=sender)).get("eligibility") or verdict
+    assert verdict is not None and verdict["eligible"] is True, verdict
