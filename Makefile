@@ -18,7 +18,7 @@ test: setup kb train
 setup:
 	@bash scripts/setup.sh
 
-KB_INPUTS := $(wildcard policy_kb/sources/* policy_kb/*.yml policy_kb/rules/*.yml policy_kb/*.py policy_kb/dictionary/*)
+KB_INPUTS := $(wildcard policy_kb/sources/* policy_kb/*.yml policy_kb/answers/*.yml policy_kb/rules/*.yml policy_kb/*.py policy_kb/dictionary/*)
 
 kb: setup var/policy_kb.sqlite
 
@@ -31,7 +31,7 @@ train: setup kb
 	@$(PY) -m bot.train
 
 validate: setup
-	@.venv/bin/rasa data validate --config config.yml --domain domain.yml --data data
+	@$(PY) -c "from bot.faq_data import write; write()" && .venv/bin/rasa data validate --config config.yml --domain domain.yml --data data var/generated
 
 ## bench: benchmarks; figures written to docs/benchmarks/
 bench: setup kb train

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import send
 from actions.eligibility_answer import decided, evaluate_facts, facts_from_slots, missing_facts, verdict
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
-from actions.kb_answers import compose_topic_answer
+from actions.kb_answers import answer_question
 
 
 class ActionCheckEligibility(Action):
@@ -34,9 +34,9 @@ class ActionCheckEligibility(Action):
                 return events + [FollowupAction("action_listen")]
         elif found:
             # Questions will follow: first say what the notices provide for the situation described.
-            answer, cites = compose_topic_answer(text, None)
+            answer, _ = answer_question(text, None, None, 0.0)
             if answer:
-                send(dispatcher, answer + "\n要判断您本人能否申报，请再回答几个问题：", cites)
+                send(dispatcher, answer.text() + "\n要判断您本人能否申报，请再回答几个问题：", answer.citations())
         return events
 
 

@@ -73,6 +73,26 @@ def answers(quick: bool) -> dict:
     return result
 
 
+def blind(quick: bool) -> dict:
+    from bench import blind as blind_set
+    from bench.stack import start_stack
+
+    if not MODEL.exists():
+        raise SystemExit(f"No trained model at {MODEL}: run `make train` first.")
+    print("==> blind: the blind question set through the REST channel", flush=True)
+    stack = start_stack()
+    try:
+        result = blind_set.run(stack.send) | {"meta": meta()}
+    finally:
+        stack.stop()
+        shutil.rmtree(stack.tmp, ignore_errors=True)
+    report.save("blind", result)
+    s = result["summary"]
+    print(f"  clause right {s['clause_right']:.1%}, key fact said {s['fact_said']:.1%}, in the first 80 "
+          f"characters {s['fact_first']:.1%}, median reply {s['median_chars']} characters", flush=True)
+    return result
+
+
 def nlu(quick: bool) -> dict:
     from bench import nlu as nlu_bench
 
@@ -102,7 +122,7 @@ def train(quick: bool) -> dict:
     return result
 
 
-PARTS = {"answers": answers, "nlu": nlu, "kb": kb, "train": train}
+PARTS = {"answers": answers, "blind": blind, "nlu": nlu, "kb": kb, "train": train}
 
 
 def main(argv: list[str] | None = None) -> int:

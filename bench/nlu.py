@@ -67,6 +67,18 @@ def _scores(report_dir: Path) -> dict:
     return out
 
 
+def all_training_data(folder: Path) -> Path:
+    """One folder with the NLU data of data/ and the generated answer-point examples."""
+    from bot.faq_data import training_data_paths
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in training_data_paths():
+        for path in Path(source).rglob("*.yml"):
+            if path.name != "rules.yml":
+                (folder / f"{path.parent.name}-{path.name}").symlink_to(path)
+    return folder
+
+
 def run(model: Path, out_dir: Path, folds: int = 5, cross_validation: bool = True) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     result: dict = {}
@@ -87,7 +99,7 @@ def run(model: Path, out_dir: Path, folds: int = 5, cross_validation: bool = Tru
         if cross_validation:
             config = config_without_fallback(tmp / "config-no-fallback.yml")
             cv = tmp / "cv"
-            code, seconds = _rasa(["test", "nlu", "--nlu", "data", "--config", str(config),
+            code, seconds = _rasa(["test", "nlu", "--nlu", str(all_training_data(tmp / "nlu-all")), "--config", str(config),
                                    "--domain", "domain.yml", "--cross-validation", "--folds", str(folds),
                                    "--out", str(cv)], tmp / "cv.log")
             result["cross_validation"] = _scores(cv) | {"exit_code": code, "seconds": round(seconds, 1),

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.faq_data import training_data_paths
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 MODEL_NAME = "current"
@@ -29,6 +31,8 @@ INPUTS = [
     "policy_kb/facts.yml",
     "policy_kb/extract.py",
     "bot/nlu",
+    "bot/faq_data.py",
+    "policy_kb/answers",
 ]
 
 
@@ -66,7 +70,7 @@ def train(force: bool = False) -> int:
     started = time.time()
     cmd = [
         str(ROOT / ".venv" / "bin" / "rasa"), "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--config", "config.yml", "--domain", "domain.yml", "--data", *training_data_paths(),
         "--out", str(MODELS), "--fixed-model-name", MODEL_NAME, "--force",
     ]
     result = subprocess.run(cmd, cwd=ROOT, env=env)

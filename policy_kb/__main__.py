@@ -12,9 +12,13 @@ def _print_json(data) -> None:
 
 
 def cmd_build(args) -> int:
-    from .build import build
+    from .build import BuildError, build
 
-    result = build(args.db)
+    try:
+        result = build(args.db)
+    except BuildError as exc:
+        print(f"BUILD FAILED: {exc}", file=sys.stderr)
+        return 1
     print(f"built {result.path} in {result.seconds:.2f} s")
     for name, count in result.counts.items():
         print(f"  {name:15} {count}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from . import paths, text
+from . import answer_points, paths, text
 from .parser import CLOSING, INTRO, Document, human_label, heading_title, match_heading, parse_file
 
 PHONE_RE = re.compile(r"0\d{3}-\d{7,8}")
@@ -33,6 +33,10 @@ RULE_HEADING_MAX = 24
 
 
 # --------------------------------------------------------------------------- loading
+
+class BuildError(Exception):
+    """The sources or data do not hold together; the message names each problem."""
+
 
 def load_documents(sources_dir: Path | None = None) -> list[Document]:
     sources_dir = Path(sources_dir or paths.sources_dir())
@@ -182,7 +186,8 @@ def heading_only(clause_text: str, has_children: bool) -> bool:
     return has_children and short_first and len(body) <= HEADING_ONLY_CHARS
 
 
-def build(db_file: Path | None = None, sources_dir: Path | None = None) -> BuildResult:
+def build(db_file: Path | None = None, sources_dir: Path | None = None,
+          answers_dir: Path | None = None) -> BuildResult:
     started = time.perf_counter()
     target = Path(db_file or paths.db_path())
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -190,6 +195,10 @@ def build(db_file: Path | None = None, sources_dir: Path | None = None) -> Build
     topics_cfg = load_yaml(paths.topics_path())
     errata = load_errata()
     clause_topics = assign_topics(docs, topics_cfg)
+    points = answer_points.load(answers_dir)
+    problems = answer_points.verify(points, {c.id: c.text for d in docs for c in d.clauses})
+    if problems:
+        raise BuildError("answer points do not hold against their clauses:\n  " + "\n  ".join(problems))
 
     fd, tmp_name = tempfile.mkstemp(prefix=".policy_kb.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -197,8 +206,10 @@ def build(db_file: Path | None = None, sources_dir: Path | None = None) -> Build
     try:
         db = sqlite_utils.Database(str(tmp), recreate=True)
         _write(db, docs, topics_cfg, errata, clause_topics)
+        db["answer_points"].create(answer_points.COLUMNS, pk="id")
+        db["answer_points"].insert_all(answer_points.rows(points))
         counts = {name: db[name].count for name in
-                  ("documents", "clauses", "topics", "clause_topics", "points", "materials",
+                  ("documents", "clauses", "topics", "clause_topics", "points", "answer_points", "materials",
                    "material_notes", "schedules", "contacts", "errata")}
         db.execute("PRAGMA journal_mode=DELETE")
         db.conn.commit()
@@ -327,7 +338,8 @@ class CheckReport:
 
 
 def check(sources_dir: Path | None = None, seeds_dir: Path | None = None,
-          errata_file: Path | None = None, topics_file: Path | None = None) -> CheckReport:
+          errata_file: Path | None = None, topics_file: Path | None = None,
+          answers_dir: Path | None = None) -> CheckReport:
     report = CheckReport()
     try:
         docs = load_documents(sources_dir)
@@ -357,6 +369,14 @@ def check(sources_dir: Path | None = None, seeds_dir: Path | None = None,
         _check_artefacts(doc, report)
     _check_errata(docs, errata, all_ids, report)
     _check_topics(topics_cfg, all_ids, report)
+    try:
+        # The answer points quote the project's own sources: checked against them (or against
+        # other sources only with answer points of their own).
+        if sources_dir is None or answers_dir is not None:
+            report.problems += answer_points.verify(answer_points.load(answers_dir),
+                                                    {c.id: c.text for d in docs for c in d.clauses})
+    except (yaml.YAMLError, OSError) as exc:
+        report.problems.append(f"cannot read the answer points: {exc}")
     seeds = Path(seeds_dir) if seeds_dir else paths.seeds_dir()
     if seeds.is_dir():
         for doc in docs:

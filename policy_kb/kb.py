@@ -63,6 +63,13 @@ class KB:
         for row in self._rows("SELECT * FROM points ORDER BY ord"):
             row["clauses"] = json.loads(row["clauses"])
             self._points.append(row)
+        self._answer_points = {}
+        if self._rows("SELECT name FROM sqlite_master WHERE name = 'answer_points'"):
+            for row in self._rows("SELECT * FROM answer_points ORDER BY ord"):
+                for key in ("cites", "questions", "scope", "holds"):
+                    row[key] = json.loads(row[key] or "null")
+                row["table"] = row.pop("tbl")
+                self._answer_points[row["id"]] = row
         settings = {r["key"]: json.loads(r["value"]) for r in self._rows("SELECT key, value FROM settings")}
         self._search_config = searchlib.SearchConfig.from_settings(settings.get("search", {}), self._topics)
         self._max_ord = max(self._doc_order.values(), default=0)
@@ -188,6 +195,18 @@ class KB:
 
     def points(self, topic: str | None = None) -> list[dict]:
         return [dict(p, clauses=list(p["clauses"])) for p in self._points if topic in (None, p["topic"])]
+
+    def answer_points(self, topic: str | None = None) -> list[dict]:
+        """Answer points (policy_kb/answers/): id, topic, answer, cites, questions, scope, table."""
+        return [dict(p) for p in self._answer_points.values() if topic in (None, p["topic"])]
+
+    def synonyms(self) -> dict[str, list[str]]:
+        """Search synonyms of topics.yml (word -> the words it also means)."""
+        return dict(self._search_config.synonyms)
+
+    def answer_point(self, point_id: str) -> dict | None:
+        point = self._answer_points.get(point_id)
+        return dict(point) if point else None
 
     def related(self, clause_id: str) -> list[dict]:
         """Clauses of other notices on the same point, oldest first, with what changed."""

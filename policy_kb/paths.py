@@ -30,6 +30,11 @@ def topics_path() -> Path:
     return PACKAGE_DIR / "topics.yml"
 
 
+def answers_dir() -> Path:
+    """Answer points, one ``<topic>.yml`` per topic (policy_kb/answers/README.md)."""
+    return PACKAGE_DIR / "answers"
+
+
 def synonyms_path() -> Path:
     return PACKAGE_DIR / "synonyms.yml"
 

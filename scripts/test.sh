@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL=2 PYTHONWARNINGS=ignore
 
 status=0
 echo "==> rasa data validate"
-.venv/bin/rasa data validate --config config.yml --domain domain.yml --data data >var/reports/validate.log 2>&1 \
+.venv/bin/rasa data validate --config config.yml --domain domain.yml --data data var/generated >var/reports/validate.log 2>&1 \
   || { cat var/reports/validate.log; echo "rasa data validate FAILED"; status=1; }
 
 echo "==> rasa test (stories in tests/stories/, failing on prediction errors)"

@@ -1,7 +1,12 @@
 """A ready answer a hotline officer can paste: the key sentence plus its source."""
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from policy_kb.answer import Answer
+from policy_kb.point_answer import point_answer
+from policy_kb.point_match import PointIndex, settings
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 _HEADING_PREFIX = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.．、]|（\d+）|附件\s*\S*)\s*")
@@ -58,13 +63,23 @@ def key_sentence(text: str, query: str = "", heading: str = "") -> str:
 
 
 def ready_answer(clause: dict, query: str = "") -> str:
-    """Key sentence + "依据：《…》…" (the clause label already names the notice)."""
+    """The clause's key sentence as a ready answer, rendered like every answer (policy_kb.answer)."""
     body = clause.get("full_text") or clause.get("text") or ""
     sentence = _HEADING_PREFIX.sub("", key_sentence(body, query, clause.get("heading") or "")).strip()
-    label = clause.get("label") or ""
-    title = clause.get("title") or ""
-    if title and not label.startswith("《"):
-        label = f"《{title}》{label}"
     if sentence and sentence[-1] not in "。！？":
         sentence = sentence.rstrip("；，,;") + "。"
-    return f"{sentence}依据：{label}。"
+    return Answer(short=sentence, clauses=[clause] if clause.get("label") or clause.get("id") else [],
+                  quotes=[sentence]).ready_answer()
+
+
+def point_answers(kb, query: str, limit: int = 3) -> list[dict]:
+    """Answer points close to a staff search, each with its ready answer (short answer + source)."""
+    index = PointIndex(kb.answer_points(), kb.synonyms())
+    out = []
+    for match in index.rank(query)[:limit]:
+        if match.score < settings()["point"]["offer"]:
+            continue
+        answer = point_answer(kb, match.point, query, dt.date.today())
+        out.append({"id": match.point["id"], "question": match.point["questions"][0], "score": round(match.score, 3),
+                    "answer": answer.ready_answer(), "citations": answer.citations()})
+    return out

@@ -6,7 +6,7 @@ import re
 
 from aiohttp import web
 
-from bot.web.answers import ready_answer
+from bot.web.answers import point_answers, ready_answer
 from bot.web.appkeys import KB_PROVIDER, SETTINGS
 from bot.web.errors import BadRequest, json_ok
 from bot.web.facts_form import fact_labels, fields
@@ -75,7 +75,7 @@ async def api_search(request: web.Request) -> web.Response:
     kb = _kb(request)
     filters = _filters(request, kb)
     results = kb.search(query, limit=_limit(request), **filters)
-    return json_ok({"query": query, "filters": filters, "results": results})
+    return json_ok({"query": query, "filters": filters, "results": results, "points": point_answers(kb, query)})
 
 
 async def api_clause(request: web.Request) -> web.Response:

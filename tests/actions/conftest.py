@@ -10,8 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 def make_tracker(text: str, intent: str, slots: dict | None = None, active_loop: str | None = None,
                  events: list | None = None, entities: list | None = None) -> Tracker:
-    parse = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": entities or [],
-             "intent_ranking": [{"name": intent, "confidence": 0.95}]}
+    """`intent` may name a retrieval sub-intent ("faq/topic_materials", "faq/<point id>"): the
+    parse data then holds the ResponseSelector's choice, as the Rasa server sends it."""
+    base, _, sub = intent.partition("/")
+    parse = {"text": text, "intent": {"name": base, "confidence": 0.95}, "entities": entities or [],
+             "intent_ranking": [{"name": base, "confidence": 0.95}]}
+    if sub:
+        ranking = [{"id": 1, "confidence": 0.95, "intent_response_key": intent}]
+        parse["response_selector"] = {base: {"ranking": ranking, "response": {"intent_response_key": intent,
+                                                                               "confidence": 0.95}}}
     user_event = {"event": "user", "text": text, "parse_data": parse, "input_channel": "rest"}
     all_slots = dict(slots or {})
     all_slots.setdefault("requested_slot", None)

@@ -14,6 +14,7 @@ from tests.conftest import reply_citations, reply_custom, reply_text
 HERE = Path(__file__).parent
 QUESTIONS = yaml.safe_load((HERE / "questions.yml").read_text(encoding="utf-8"))
 pytestmark = pytest.mark.stack
+FIRST_CHARS = 80
 
 
 def _squash(text: str) -> str:
@@ -34,8 +35,11 @@ def test_question_is_answered_and_cited(stack, case):
     cited = reply_citations(messages)
     assert text, f"no reply text for {case['text']!r}: {messages}"
     assert set(cited) & set(case["cite_any"]), f"cited {cited}, expected one of {case['cite_any']}\n{text}"
+    first = _squash(next((m["text"] for m in messages if m.get("text")), ""))[:FIRST_CHARS]
     for needle in case.get("text_has", []):
         assert _squash(needle) in text, f"{needle!r} not in reply:\n{text}"
+        # Answer first: the key fact stands in the first 80 characters of the reply.
+        assert _squash(needle) in first, f"{needle!r} not in the first {FIRST_CHARS} characters:\n{text}"
     if "eligible" in case:
         eligibility = reply_custom(messages).get("eligibility")
         assert eligibility is not None, f"no eligibility payload:\n{text}"

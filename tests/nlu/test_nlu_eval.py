@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_SET = ROOT / "tests" / "nlu" / "test_set.yml"
 REPORT_DIR = ROOT / "var" / "reports" / "nlu"
 RASA = str(Path(sys.executable).with_name("rasa"))
-NLU_INPUTS = ["config.yml", "data/nlu", "bot/nlu", "policy_kb/dictionary"]
+NLU_INPUTS = ["config.yml", "data/nlu", "bot/nlu", "policy_kb/dictionary", "policy_kb/answers"]
 MIN_INTENT_ACCURACY = 0.95
 MIN_ENTITY_F1 = 0.90
 MAX_FALLBACK_SHARE = 0.10
@@ -62,9 +62,12 @@ def model(tmp_path_factory) -> Path:
     built = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if built and built[-1].stat().st_mtime >= _newest_input_mtime():
         return built[-1]
+    from bench.nlu import all_training_data
+
     out = tmp_path_factory.mktemp("nlu_model")
+    nlu_data = all_training_data(out / "data")
     result = subprocess.run(
-        [RASA, "train", "nlu", "--config", "config.yml", "--nlu", "data/nlu", "--out", str(out),
+        [RASA, "train", "nlu", "--config", "config.yml", "--nlu", str(nlu_data), "--out", str(out),
          "--fixed-model-name", "nlu"], cwd=ROOT, env=_env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out / "nlu.tar.gz"

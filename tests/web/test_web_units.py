@@ -36,7 +36,7 @@ def test_login_redirect_stays_in_the_console(target, expected):
 def test_ready_answer_picks_the_matching_sentence_and_cites_the_label(kb):
     clause = kb.clause("bt-2021:二")
     answer = ready_answer(clause, "本科满12年 副高级")
-    sentence, source = answer.split("依据：")
+    sentence, source = answer.split("依据")
     assert "副高级" in sentence and "12年" in sentence
     assert source == clause["label"] + "。"
     # Without a query: not the bare heading, but the first sentence that says something.
@@ -46,9 +46,9 @@ def test_ready_answer_picks_the_matching_sentence_and_cites_the_label(kb):
 
 
 def test_ready_answer_on_odd_clauses():
-    assert ready_answer({"label": "《某通知》第一部分", "text": ""}) == "依据：《某通知》第一部分。"
+    assert ready_answer({"label": "《某通知》第一部分", "text": ""}) == "依据《某通知》第一部分。"
     odd = {"label": "第二部分", "title": "某通知", "text": "二、只有标题"}
-    assert ready_answer(odd).endswith("依据：《某通知》第二部分。")
+    assert ready_answer(odd).endswith("依据《某通知》第二部分。")
 
 
 def test_normalise_text_groups_spelling_variants():

@@ -1,0 +1,101 @@
+"""Which answer point a question asks about: the one ranking of the answer layer.
+
+Two signals, weighted in policy_kb/ranking.yml: Rasa's ResponseSelector (the `faq` retrieval
+intent trained on the points' questions) and the lexical overlap of the question with each
+point's questions. The lexical side also works alone, for messages the NLU did not classify
+as policy questions (fallback, staff search).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from . import paths, text
+
+_NOISE = set("的了吗呢啊吧么呀哈是我你他她它们这那个要能可以怎么咋啥什么哪几多少请问一下想问问？?，,。！!、 ~…")
+
+
+@lru_cache(maxsize=1)
+def settings() -> dict:
+    return yaml.safe_load((paths.package_dir() / "ranking.yml").read_text(encoding="utf-8"))
+
+
+def grams(value: str) -> set[str]:
+    """Characters and character pairs of a text, without particles and punctuation."""
+    chars = [c for c in text.normalise(value or "") if c not in _NOISE and not c.isspace()]
+    return {a + b for a, b in zip(chars, chars[1:])} | set(chars)
+
+
+def dice(a: set[str], b: set[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+@dataclass
+class Match:
+    point: dict
+    score: float
+    nlu: float
+    lexical: float
+
+
+class PointIndex:
+    """The points of a knowledge base, ready for matching."""
+
+    def __init__(self, points: list[dict], synonyms: dict[str, list[str]] | None = None):
+        self.points = {p["id"]: p for p in points}
+        self.synonyms = synonyms or {}
+        self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
+
+    def expand(self, question: str) -> set[str]:
+        """The question's grams plus those of the synonyms of words it contains."""
+        found = grams(question)
+        norm = text.normalise(question)
+        for key, values in self.synonyms.items():
+            if key and key in norm:
+                for value in values:
+                    found |= grams(value)
+        return found
+
+    def lexical(self, question: str) -> dict[str, float]:
+        plain = grams(question)
+        wide = self.expand(question)
+        out = {}
+        for pid, variants in self._grams.items():
+            best = 0.0
+            for g in variants:
+                best = max(best, dice(plain, g), 0.9 * dice(wide, g))
+            out[pid] = best
+        return out
+
+    def rank(self, question: str, nlu_ranking: list[dict] | None = None) -> list[Match]:
+        """Points for a question, best first. `nlu_ranking`: the ResponseSelector's ranking
+        ([{"point": id, "confidence": c}]); None when the NLU gave none."""
+        cfg = settings()["point"]
+        lexical = self.lexical(question)
+        nlu = {r["point"]: float(r.get("confidence") or 0) for r in nlu_ranking or [] if r.get("point") in self.points}
+        top_lex = sorted(lexical, key=lexical.get, reverse=True)[: cfg["candidates"]]
+        top_nlu = sorted(nlu, key=nlu.get, reverse=True)[: cfg["candidates"]]
+        out = []
+        for pid in dict.fromkeys(top_nlu + top_lex):
+            if nlu_ranking is None:
+                score = lexical[pid]
+            else:
+                score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
+            out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))
+        return sorted(out, key=lambda m: m.score, reverse=True)
+
+    def decide(self, question: str, nlu_ranking: list[dict] | None = None) -> tuple[Match | None, list[Match]]:
+        """(the point that answers, or None; the points worth offering as choices)."""
+        cfg = settings()["point"]
+        ranked = self.rank(question, nlu_ranking)
+        if not ranked:
+            return None, []
+        accept = cfg["accept"] if nlu_ranking is not None else cfg["accept_lexical"]
+        best = ranked[0]
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score >= accept and best.score - second >= cfg["margin"]:
+            return best, ranked[1:]
+        offers = [m for m in ranked if m.score >= cfg["offer"]][: cfg["offer_max"]]
+        return None, offers
