@@ -13,7 +13,7 @@ import time
 import urllib.request
 import uuid
 
-from bench.load import KINDS
+from bench.load import MESSAGES
 from bench.stats import summary_ms
 
 
@@ -39,7 +39,8 @@ def _remote_actions(tracker: dict, domain: dict) -> list[str]:
 def run(rasa_url: str, action_url: str, token: str, rounds: int = 30) -> dict:
     domain = _call(f"{rasa_url}/domain?token={token}")[1]
     out: dict = {}
-    for kind, message in KINDS.items():
+    for kind, messages in MESSAGES.items():
+        message = messages[0]
         nlu = [_call(f"{rasa_url}/model/parse?token={token}", {"text": message})[0] for _ in range(rounds)]
         sender = f"breakdown-{kind}-{uuid.uuid4().hex[:6]}"
         _call(f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": message})

@@ -1,8 +1,9 @@
 """Latency and throughput through Rasa's REST channel at several concurrency levels.
 
 Three kinds of message are measured in the same run, interleaved so that each sees the same
-load: a greeting answered by a rule, a knowledge-base answer and a one-turn eligibility
-answer. Every request is checked (HTTP 200, a reply, and the payload its kind must carry);
+load: a greeting answered by a rule, a policy answer and a one-turn eligibility answer. Each
+kind rotates through its messages (the blind question set for policy answers, the one-turn
+eligibility questions of the end-to-end set), so the figures are those of a realistic mix. Every request is checked (HTTP 200, a reply, and the payload its kind must carry);
 anything else counts as an error. Loops are bounded in count and in time.
 """
 from __future__ import annotations
@@ -15,11 +16,27 @@ import aiohttp
 
 from bench.stats import summary_ms
 
-KINDS = {
-    "greeting": "你好",
-    "kb_answer": "送审表要几份",
-    "eligibility": "本科毕业在民企干了6年能直接报中级吗",
-}
+GREETINGS = ["你好", "您好", "在吗", "你好，请问", "早上好", "哈喽"]
+
+
+def _messages() -> dict[str, list[str]]:
+    from pathlib import Path
+
+    import yaml
+
+    from bench.blind import questions
+
+    root = Path(__file__).resolve().parent.parent
+    e2e = yaml.safe_load((root / "tests" / "e2e" / "questions.yml").read_text(encoding="utf-8"))
+    return {
+        "greeting": GREETINGS,
+        "kb_answer": [c["q"] for c in questions() if c.get("clauses")],
+        "eligibility": [c["text"] for c in e2e if "eligible" in c or "eligible_not" in c],
+    }
+
+
+MESSAGES = _messages()
+KINDS = list(MESSAGES)
 TURNS_PER_CONVERSATION = 10      # a sender is replaced after this many messages of one kind
 REQUEST_TIMEOUT = 60.0
 
@@ -66,17 +83,18 @@ def check_reply(kind: str, status: int, body) -> str:
     for m in body:
         if isinstance(m.get("custom"), dict):
             custom.update(m["custom"])
-    if kind == "kb_answer" and not custom.get("citations"):
-        return "KB answer without citations"
+    if kind == "kb_answer" and not custom.get("citations") and not any(m.get("buttons") for m in body):
+        return "policy answer without citations or choices"
     if kind == "eligibility" and "eligibility" not in custom:
         return "no eligibility verdict"
     return ""
 
 
-async def _one(session: aiohttp.ClientSession, url: str, kind: str, sender: str) -> Sample:
+async def _one(session: aiohttp.ClientSession, url: str, kind: str, sender: str, n: int = 0) -> Sample:
     started = time.perf_counter()
+    message = MESSAGES[kind][n % len(MESSAGES[kind])]
     try:
-        async with session.post(url, json={"sender": sender, "message": KINDS[kind]}) as resp:
+        async with session.post(url, json={"sender": sender, "message": message}) as resp:
             body = await resp.json(content_type=None)
             error = check_reply(kind, resp.status, body)
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
@@ -106,7 +124,7 @@ async def run_level(rasa_url: str, concurrency: int, requests: int, max_seconds:
             n = sent[kind]
             sent[kind] += 1
             sender = f"{tag}-c{concurrency}-w{worker_id}-{kind}-{n // TURNS_PER_CONVERSATION}"
-            result.samples.append(await _one(session, url, kind, sender))
+            result.samples.append(await _one(session, url, kind, sender, n * concurrency + worker_id))
 
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -165,8 +183,8 @@ async def run_rate(rasa_url: str, rate: float, seconds: float, tag: str = "rate"
             kind = kinds[i % len(kinds)]
             sender = f"{tag}-{kind}-{i // (len(kinds) * TURNS_PER_CONVERSATION)}-{i % 7}"
 
-            async def one(kind=kind, sender=sender):
-                result.samples.append(await _one(session, url, kind, sender))
+            async def one(kind=kind, sender=sender, n=i // len(kinds)):
+                result.samples.append(await _one(session, url, kind, sender, n))
 
             tasks.append(asyncio.ensure_future(one()))
         await asyncio.gather(*tasks)

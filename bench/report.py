@@ -5,10 +5,10 @@ import json
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
-TARGET_RATIO = 2.0
+TARGET_RATIO = 1.5
 TARGET_THROUGHPUT = 100.0
-KIND_LABELS = {"greeting": "greeting 你好 (rule)", "kb_answer": "KB answer 送审表要几份",
-               "eligibility": "eligibility 本科毕业在民企干了6年能直接报中级吗"}
+KIND_LABELS = {"greeting": "greeting (6 greetings, rule)", "kb_answer": "policy answer (the blind set's questions)",
+               "eligibility": "eligibility (the one-turn questions of tests/e2e)"}
 
 
 def load(part: str) -> dict | None:
@@ -91,7 +91,7 @@ def _answers_md(a: dict) -> list[str]:
         for kind in ("kb_answer", "eligibility"):
             ratio = at8["kinds"][kind]["p95_vs_greeting"]
             ok = ratio is not None and ratio <= TARGET_RATIO
-            lines.append(f"- {kind} p95 within {TARGET_RATIO:.0f}× the greeting's: {_f(ratio, 2)}× — "
+            lines.append(f"- {kind} p95 within {TARGET_RATIO:.1f}× the greeting's: {_f(ratio, 2)}× — "
                          f"{'met' if ok else 'MISSED'}")
         tp = at8["throughput_msg_s"]
         lines.append(f"- ≥ {TARGET_THROUGHPUT:.0f} msg/s: {_f(tp, 1)} — {'met' if tp >= TARGET_THROUGHPUT else 'MISSED'}")

@@ -95,7 +95,7 @@ class PointIndex:
         accept = cfg["accept"] if nlu_ranking is not None else cfg["accept_lexical"]
         best = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= accept and best.score - second >= cfg["margin"]:
+        if best.score >= cfg["strong_accept"] or (best.score >= accept and best.score - second >= cfg["margin"]):
             return best, ranked[1:]
         offers = [m for m in ranked if m.score >= cfg["offer"]][: cfg["offer_max"]]
         return None, offers

@@ -153,7 +153,8 @@ def render_messages(messages: List[Dict[Text, Any]]) -> RenderedReply:
                 choices.append(str(button.get("payload") or title))
                 lines.append(f"{len(choices)}. {title}")
         custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("citations"), list):
+        # A structured answer (policy_kb.answer) already carries its citation line in its text.
+        if isinstance(custom, dict) and isinstance(custom.get("citations"), list) and not custom.get("answer"):
             for citation in custom["citations"]:
                 line = citation_line(citation)
                 if line and line not in citations:

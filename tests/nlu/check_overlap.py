@@ -42,12 +42,22 @@ def examples(path: Path) -> list[tuple[str, str]]:
     return found
 
 
+def training_folders() -> list[Path]:
+    """data/ and, for the real data, the answer points' generated examples (var/generated)."""
+    if DATA_DIR != Path(__file__).resolve().parents[2] / "data":
+        return [DATA_DIR]
+    from bot.faq_data import training_data_paths
+
+    return [Path(p) for p in training_data_paths()]
+
+
 def overlaps() -> list[tuple[str, str]]:
     """(test example, data file) pairs whose plain texts are equal."""
     seen: dict[str, str] = {}
-    for path in sorted(DATA_DIR.rglob("*.yml")):
-        for _, example in examples(path):
-            seen.setdefault(plain(example), str(path.relative_to(ROOT)))
+    for folder in training_folders():
+        for path in sorted(Path(folder).rglob("*.yml")):
+            for _, example in examples(path):
+                seen.setdefault(plain(example), str(path.relative_to(ROOT)))
     return [(ex, seen[plain(ex)]) for _, ex in examples(TEST_SET) if plain(ex) in seen]
 
 

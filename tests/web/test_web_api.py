@@ -258,7 +258,7 @@ def test_clause_view_with_related_and_ready_answer(http, web_app, kb):
     assert [r["id"] for r in data["related"]] == [r["id"] for r in kb.related("bt-2021:二")]
     assert data["related"], "this point is in several notices"
     answer = data["answer"]
-    sentence, source = answer.split("依据：")
+    sentence, source = answer.split("依据")
     assert "本科" in sentence and sentence.rstrip("。") in clause["full_text"].replace("\n", "")
     assert source == clause["label"] + "。"
 

@@ -169,7 +169,7 @@ def test_staff_search_clause_copy_and_history(desktop, web_app, kb):
     page.locator(".copy-status", has_text="已复制").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == page.locator(".answer-text").input_value()
-    assert copied.endswith("依据：" + label + "。")
+    assert copied.endswith("依据" + label + "。")
 
     page.locator(".topic-tags .tag").first.click()
     page.locator("#history .history-col").first.wait_for()

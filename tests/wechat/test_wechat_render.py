@@ -84,3 +84,17 @@ def test_short_reply_is_unchanged():
 
 def test_xml_safe_neutralises_cdata_end_and_control_chars():
     assert xml_safe("a]]>b\x00\x07c") == "a]]]]><![CDATA[>bc"
+
+
+def test_a_structured_answer_is_not_cited_twice():
+    """A policy answer (policy_kb.answer.Answer) renders its own citation line with a short
+    quote for WeChat; the channel adds no second one."""
+    from policy_kb.answer import Answer
+
+    clause = {"id": "x:一", "title": "甲文件", "label": "第一部分", "text": "送审表一式15份。"}
+    answer = Answer(short="送审表一式15份。", clauses=[clause], quotes=["送审表一式15份。"])
+    rendered = render_messages([{"recipient_id": "u", "text": answer.text("wechat"), "custom": answer.payload()}])
+    assert rendered.citations == []
+    lines = rendered.body.splitlines()
+    assert lines[0] == "送审表一式15份。"
+    assert lines[1].startswith("依据《甲文件》第一部分") and "“送审表一式15份。”" in lines[1]

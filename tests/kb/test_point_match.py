@@ -1,0 +1,40 @@
+"""The one ranking of answer points (policy_kb/point_match.py, weights in ranking.yml)."""
+from __future__ import annotations
+
+from policy_kb.point_match import PointIndex, settings
+
+POINTS = [
+    {"id": "materials_copies", "questions": ["送审表要交几份", "送审表一式几份", "送审表交多少份"]},
+    {"id": "materials_paper", "questions": ["评审表用什么纸", "评审表用A4还是A3", "评审表纸张多大"]},
+    {"id": "fees_amount", "questions": ["评审费多少钱", "评职称收费吗", "评审要交钱吗"]},
+]
+
+
+def test_a_paraphrase_is_decided_by_overlap_alone():
+    best, _ = PointIndex(POINTS).decide("送审表到底要交几份啊", None)
+    assert best and best.point["id"] == "materials_copies"
+
+
+def test_synonyms_widen_the_overlap():
+    plain = PointIndex(POINTS).lexical("评职称花钱吗")["fees_amount"]
+    wide = PointIndex(POINTS, {"花钱": ["收费"]}).lexical("评职称花钱吗")["fees_amount"]
+    assert wide > plain
+
+
+def test_the_selector_confidence_decides_when_words_do_not():
+    ranking = [{"point": "materials_paper", "confidence": 0.95}, {"point": "materials_copies", "confidence": 0.03}]
+    best, _ = PointIndex(POINTS).decide("那张表格用啥规格的", ranking)
+    assert best and best.point["id"] == "materials_paper"
+
+
+def test_nothing_close_decides_nothing_and_offers_little():
+    best, offers = PointIndex(POINTS).decide("火星的天气", [])
+    assert best is None
+    assert all(m.score >= settings()["point"]["offer"] for m in offers)
+
+
+def test_two_close_points_are_offered_not_guessed():
+    ranking = [{"point": "materials_copies", "confidence": 0.45}, {"point": "materials_paper", "confidence": 0.44}]
+    best, offers = PointIndex(POINTS).decide("表", ranking)
+    assert best is None
+    assert {m.point["id"] for m in offers} >= {"materials_copies", "materials_paper"}
