@@ -112,8 +112,11 @@ def make_meta(given: dict, front: dict | None = None, source_name: str | None = 
     return {k: meta[k] for k in META_ORDER if k in meta} | {k: v for k, v in meta.items() if k not in META_ORDER}
 
 
-def apply_fixes(body: str, fixes: list[str], line_map: list[int]) -> tuple[str, list[Repair], list[Finding]]:
-    """The officer's own corrections, "原文=改为" (after reading the first report)."""
+def apply_fixes(body: str, fixes: list[str], line_map: list[int],
+                done: list[Repair] | None = None) -> tuple[str, list[Repair], list[Finding]]:
+    """The officer's own corrections, "原文=改为" (after reading the first report). A correction
+    inside the result of an earlier repair ("滥⏎⏎等充数" joined, then 滥等充数=滥竽充数)
+    is folded into that repair, so its erratum goes from the pasted text to the final one."""
     repairs, findings = [], []
     for fix in fixes or []:
         if "=" not in fix:
@@ -125,6 +128,12 @@ def apply_fixes(body: str, fixes: list[str], line_map: list[int]) -> tuple[str, 
             continue
         line = body[: body.index(old)].count("\n")
         body = body.replace(old, new, 1)
+        earlier = next((r for r in done or [] if old in r.corrected), None)
+        if earlier:
+            earlier.corrected = earlier.corrected.replace(old, new, 1)
+            earlier.kind = "correction" if earlier.kind not in ("page_break", "page_edge_repeat") else "page_edge_loss"
+            earlier.note = earlier.note.rstrip("。") + f"；政策专员核对原文后将“{old}”改为“{new}”。"
+            continue
         repairs.append(Repair("correction", line_map[line] if line < len(line_map) else line + 1,
                               old, new, f"由政策专员核对原文后改正：“{old}”改为“{new}”。"))
     return body, repairs, findings
@@ -161,7 +170,7 @@ def prepare(raw: str, given: dict, fixes: list[str] | None = None, source_name: 
         raise IngestError("文件里没有正文")
     meta = make_meta(given, front, source_name)
     body, repairs, findings, line_map = repair(raw)
-    body, fixed, not_fixed = apply_fixes(body, fixes or [], line_map)
+    body, fixed, not_fixed = apply_fixes(body, fixes or [], line_map, repairs)
     body, numbered, gaps = fill_gaps(meta["id"], body, line_map)
     repairs += fixed + numbered
     findings += not_fixed + gaps
