@@ -121,6 +121,8 @@ OPEN_END_RE = re.compile(r"[、，,（(]$")
 TITLE_END_RE = re.compile(r"(?:通知|意见|办法|细则|规定|方案|决定|公告|〔\d{4}〕\d+号)$")
 # A heading line this long that does not end a sentence runs on into the next line.
 LONG_HEADING_CHARS = 60
+# A line without a marker, this short and without any clause punctuation reads as a title.
+TITLE_MAX_CHARS = 40
 
 
 def _unfinished(text: str, mode: str) -> bool:
@@ -134,6 +136,8 @@ def _unfinished(text: str, mode: str) -> bool:
         return False
     if mode == "intro" and TITLE_END_RE.search(stripped):
         return False
+    if not match_heading(stripped) and len(stripped) <= TITLE_MAX_CHARS and not re.search(r"[，,；;。：:]", stripped):
+        return False  # a title whose number was lost, not a cut sentence
     if match_heading(stripped):
         # a heading's title has no commas and closes its brackets; a longer line is a sentence
         unbalanced = stripped.count("（") + stripped.count("(") > stripped.count("）") + stripped.count(")")
