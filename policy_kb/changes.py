@@ -22,7 +22,7 @@ from . import paths
 from .align import align, normalise, strip_marker, units_of_document
 
 CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
-DURATION_RE = re.compile(r"(?:工作|从事[^，。；]{0,12}?)?满\s*(\d+|[一二三四五六七八九十]+)\s*(个月|年)|工作后|直接(?=[^，。；]{0,6}(?:认定|申报))")
+DURATION_RE = re.compile(r"(?:工作)?满\s*(\d+|[一二三四五六七八九十]+)\s*(个月|年)|工作后|直接(?=[^，。；]{0,6}(?:认定|申报))")
 DATE_RE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(名|人|个工作日|%|项|次|个月|份)")
 TITLE_RE = re.compile(r"助理级|初级|中级|副高级|正高级|高一级|高级")
@@ -110,7 +110,7 @@ def durations(text: str) -> dict[tuple, str]:
         for m in DURATION_RE.finditer(sentence):
             before = [mk for mk in marks if mk[1] <= m.start()]
             subject = before[-1] if before else None
-            if not m.group(0).startswith("满") and not (subject and subject[2] in EDUCATION):
+            if m.group(1) is None and not (subject and subject[2] in EDUCATION):
                 continue  # "直接", "工作后" say something only about a level of education
             title = TITLE_RE.search(sentence, m.end())
             key = (subject[2] if subject else sentence[max(0, m.start() - 6):m.start()],
