@@ -120,7 +120,7 @@ def scores(old_units: list[Unit], new_units: list[Unit]) -> list[tuple[float, st
             score = _cosine(vec[o.id], vec[w.id])
             if o.parent in head and w.parent in head:
                 score += PARENT_WEIGHT * _cosine(head[o.parent], head[w.parent])
-            scored.append((round(score, 3), o.id, w.id))
+            scored.append((round(min(score, 1.0), 3), o.id, w.id))
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
     return scored
 

@@ -22,7 +22,7 @@ from . import paths
 from .align import align, normalise, strip_marker, units_of_document
 
 CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
-DURATION_RE = re.compile(r"(?:工作)?满\s*(\d+|[一二三四五六七八九十]+)\s*(个月|年)|工作后|直接(?=[^，。；]{0,6}(?:认定|申报))")
+DURATION_RE = re.compile(r"(?:工作)?满\s*(\d+|[一二三四五六七八九十]+)\s*(个月|年)|工作后|直接(?:申请)?(?:认定|申报)")
 DATE_RE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(名|人|个工作日|%|项|次|个月|份)")
 TITLE_RE = re.compile(r"助理级|初级|中级|副高级|正高级|高一级|高级")
@@ -116,8 +116,6 @@ def durations(text: str) -> dict[tuple, str]:
             key = (subject[2] if subject else sentence[max(0, m.start() - 6):m.start()],
                    title.group(0) if title else "")
             phrase = m.group(0)
-            if phrase == "直接":
-                phrase = "直接" + (title.group(0) if title else "")
             found.setdefault(key, phrase)
             if subject:
                 found.setdefault(("_word", key), subject[3])
@@ -296,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     fmt.add_argument("--html", action="store_true")
     p.add_argument("-o", "--output", help="write the report to this file")
     p.add_argument("--all", action="store_true", help="list unchanged pairs too")
+    p.add_argument("--only", action="append", default=[], metavar="CLAUSE",
+                   help="only pairs whose old or new clause id contains this (repeatable), e.g. 四/（五）")
     p.add_argument("--root", help="data folder with sources/ (default policy_kb/)")
     args = p.parse_args(argv)
     try:
@@ -303,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 1
+    if args.only:
+        rep["pairs"] = [p for p in rep["pairs"] if any(o in p["old"] or o in p["new"] for o in args.only)]
+        rep["only_old"] = [x for x in rep["only_old"] if any(o in x["id"] for o in args.only)]
+        rep["only_new"] = [x for x in rep["only_new"] if any(o in x["id"] for o in args.only)]
+        rep["filter"] = args.only
     if args.json:
         output = json.dumps(rep, ensure_ascii=False, indent=2)
     elif args.html:

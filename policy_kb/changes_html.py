@@ -58,6 +58,8 @@ def render(rep: dict) -> str:
            "<div class=\"counts\">"
            f"<span>对齐 {c['aligned']} 对</span><span>有变化 {c['changed']} 对</span><span>未变 {c['same']} 对</span>"
            f"<span>旧通知独有 {c['only_old']} 条</span><span>新通知独有 {c['only_new']} 条</span></div>",
+           (f"<p class=\"sub\">本页只列出条款编号含“{escape('”“'.join(rep['filter']))}”的对照。</p>"
+            if rep.get("filter") else ""),
            '<p class="legend">下文为新通知的文字：<del>删去的文字</del> <ins>新增的文字</ins>。'
            "条款按内容对齐（不按编号），相似度越高越可靠；对齐结果须人工核对。</p>"]
     for p in rep["pairs"]:

@@ -134,7 +134,8 @@ def review(new_id: str, root: Path | None = None) -> list[ReviewItem]:
                     result = compare(texts[cid], texts[paired[cid]])
                     if result["status"] == "changed":
                         changed = True
-                        notes += [x["text"] for x in result["callouts"]] or [f"{cid} → {paired[cid]} 文字有调整"]
+                        where = "" if cid == c.id else f"{cid} → {paired[cid]}："
+                        notes += [where + x["text"] for x in result["callouts"]] or [where + "文字有调整"]
             if changed:
                 status[c.id] = ("changed", target, notes[:6])
             elif c.id not in paired and old_id in updates and c.id in alignment.old_only:
@@ -164,12 +165,18 @@ def format_text(new_id: str, items: list[ReviewItem], show_all: bool = False) ->
         out.append(f"没有需要复核的数据条目：引用被 {new_id} 改动的旧条款的条目都已同时引用新条款。" if hidden
                    else f"没有数据条目引用被 {new_id} 改动的旧条款。")
     if changed:
-        out.append(f"以下 {len(changed)} 处引用的旧条款已被 {new_id} 改动，请人工复核：")
-        for i in changed:
-            tail = f" → {i.new_clause}" if i.new_clause else "（其下条款有变化）"
-            flag = "（该条目已同时引用新条款）" if i.cites_new_too else ""
-            out.append(f"* {i.file}:{i.line}  [{i.entry}]  {i.clause}{tail}{flag}")
-            out += [f"      {note}" for note in i.changes[:4]]
+        groups: dict[tuple[str, str], list[ReviewItem]] = {}
+        for i in sorted(changed, key=lambda i: (i.file == "topics.yml", i.file, i.line)):
+            groups.setdefault((i.file, i.entry), []).append(i)
+        out.append(f"以下 {len(groups)} 个条目（{len(changed)} 处引用）引用的旧条款已被 {new_id} 改动，请人工复核：")
+        for (file, entry), group in groups.items():
+            lines = "、".join(dict.fromkeys(str(i.line) for i in group))
+            flag = "（已同时引用新条款）" if any(i.cites_new_too for i in group) else ""
+            out.append(f"* {file}:{lines}  [{entry}]{flag}")
+            for i in {i.clause: i for i in group}.values():
+                tail = f" → {i.new_clause}" if i.new_clause else "（其下条款有变化）"
+                out.append(f"    {i.clause}{tail}")
+                out += [f"      {note}" for note in i.changes[:4]]
     if dropped:
         out.append("")
         out.append(f"以下 {len(dropped)} 处引用的旧条款在 {new_id} 中没有对应条款（{new_id} 更新了该通知），请确认是否仍然有效：")

@@ -22,7 +22,7 @@ def test_durations_are_called_out_per_level_of_education():
     found = {(c["subject"], c["title"], c["old"], c["new"]) for c in callouts(old, new) if c["kind"] == "duration"}
     assert ("大专", "助理级", "工作满3年", "工作满2年") in found
     assert ("本科", "助理级", "工作满1年", "工作后") in found
-    assert ("博士", "中级", "直接中级", "工作后") in found
+    assert ("博士", "中级", "直接认定", "工作后") in found
 
 
 def test_chinese_numerals_and_locations_in_durations():
