@@ -172,8 +172,8 @@ def prepare(raw: str, given: dict, fixes: list[str] | None = None, source_name: 
     body, repairs, findings, line_map = repair(raw)
     body, fixed, not_fixed = apply_fixes(body, fixes or [], line_map, repairs)
     body, numbered, gaps = fill_gaps(meta["id"], body, line_map)
-    repairs += fixed + numbered
-    findings += not_fixed + gaps
+    repairs = sorted(repairs + fixed + numbered, key=lambda r: r.line)
+    findings = sorted(findings + not_fixed + gaps, key=lambda f: f.line)
     clauses = parse_text(meta["id"], body)
     seen: dict[str, int] = {}
     for c in clauses:
