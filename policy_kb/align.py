@@ -192,6 +192,9 @@ def extend_points(docs, topics_cfg: dict, clause_topics: dict[str, list[str]]) -
             p["clauses"].append(target)
             note = change_note(texts[latest], texts[target])
             m = meta[new.id]
-            p["summary"] = (p.get("summary") or "").rstrip() + \
+            summary = (p.get("summary") or "").rstrip()
+            if summary and not summary.endswith("。"):
+                summary += "。"
+            p["summary"] = summary + \
                 f"{m.get('year') or ''}年《{m.get('short_title') or m.get('title')}》（自动比对，待人工核对）：{note}"
     return dict(topics_cfg, points=points)

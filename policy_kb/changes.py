@@ -165,7 +165,9 @@ def callouts(old: str, new: str) -> list[dict]:
             continue
         subject = f"{key[0]}（{key[1]}）" if key[1] else key[0]
         out.append({"kind": "duration", "subject": key[0], "title": key[1], "old": a, "new": b,
-                    "text": f"{subject}：{a or '（无）'} → {b or '（无）'}"})
+                    "text": f"{subject}：{a or '（无）'} → {b or '（无）'}",
+                    "say": (f"{subject}由“{a}”改为“{b}”" if a and b else
+                            f"{subject}新增“{b}”" if b else f"{subject}不再写“{a}”")})
     old_dates, new_dates = dates(old), dates(new)
     unmatched_new = list(new_dates)
     for date, due in old_dates:
@@ -174,18 +176,23 @@ def callouts(old: str, new: str) -> list[dict]:
             unmatched_new.remove(best)
             if best[0] != date:
                 out.append({"kind": "date", "subject": best[1], "old": date, "new": best[0],
-                            "text": f"日期（{best[1]}）：{date} → {best[0]}"})
+                            "text": f"日期（{best[1]}）：{date} → {best[0]}",
+                            "say": f"{best[1]}的时间由{date}改为{best[0]}"})
         else:
-            out.append({"kind": "date", "subject": due, "old": date, "new": None, "text": f"删去日期（{due}）：{date}"})
+            out.append({"kind": "date", "subject": due, "old": date, "new": None, "text": f"删去日期（{due}）：{date}",
+                        "say": f"不再写{date}（{due}）"})
     for date, due in unmatched_new:
-        out.append({"kind": "date", "subject": due, "old": None, "new": date, "text": f"新增日期（{due}）：{date}"})
+        out.append({"kind": "date", "subject": due, "old": None, "new": date, "text": f"新增日期（{due}）：{date}",
+                    "say": f"新增{date}（{due}）"})
     n_old = [m.group(0) for m in NUMBER_RE.finditer(normalise(old))]
     n_new = [m.group(0) for m in NUMBER_RE.finditer(normalise(new))]
     gone = [n for n in n_old if n not in n_new]
     added = [n for n in n_new if n not in n_old]
     if gone or added:
         out.append({"kind": "number", "old": gone, "new": added,
-                    "text": f"数字：{'、'.join(gone) or '（无）'} → {'、'.join(added) or '（无）'}"})
+                    "text": f"数字：{'、'.join(gone) or '（无）'} → {'、'.join(added) or '（无）'}",
+                    "say": (f"数字由{'、'.join(gone)}改为{'、'.join(added)}" if gone and added else
+                            f"新增数字{'、'.join(added)}" if added else f"不再写{'、'.join(gone)}")})
     i_old, i_new = list_items(old), list_items(new)
     if i_old or i_new:
         # exact comparison: "…一层次人选" and "…二层次人选" are different items
@@ -195,7 +202,10 @@ def callouts(old: str, new: str) -> list[dict]:
             out.append({"kind": "list", "removed": removed, "added": added_items,
                         "text": "列举：" + "；".join(filter(None, [
                             f"删去“{'”“'.join(removed)}”" if removed else "",
-                            f"新增“{'”“'.join(added_items)}”" if added_items else ""]))})
+                            f"新增“{'”“'.join(added_items)}”" if added_items else ""])),
+                        "say": "；".join(filter(None, [
+                            f"新列入“{'”“'.join(added_items)}”" if added_items else "",
+                            f"不再列出“{'”“'.join(removed)}”" if removed else ""]))})
     return out
 
 
@@ -211,15 +221,15 @@ def compare(old: str, new: str) -> dict:
 
 
 def change_note(old: str, new: str, limit: int = 4) -> str:
-    """One sentence for a point's change note."""
+    """One sentence for a point's change note, in plain words (shown in the chat)."""
     result = compare(old, new)
     if result["status"] == "same":
         return "内容与此前相同。"
-    parts = [c["text"] for c in result["callouts"][:limit]]
+    parts = [c["say"] for c in result["callouts"][:limit]]
     if not parts:
         added = sum(len(x) for x in result["added"])
         removed = sum(len(x) for x in result["removed"])
-        parts = [f"文字有调整（增{added}字、删{removed}字）"]
+        parts = [f"文字有调整（增加{added}字、删去{removed}字）"]
     return "；".join(parts) + "。"
 
 

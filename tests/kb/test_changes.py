@@ -59,7 +59,7 @@ def test_diff_ops_rebuild_both_texts():
 
 def test_change_note_is_one_sentence():
     note = change_note("本科毕业、工作满1年的可认定助理级。", "具有本科学历的，工作后可认定助理级职称。")
-    assert note == "本科（助理级）：工作满1年 → 工作后。"
+    assert note == "本科（助理级）由“工作满1年”改为“工作后”。"
     assert change_note("同样的文字。", "同样的文字。") == "内容与此前相同。"
 
 

@@ -173,7 +173,7 @@ def test_newest_notice_leads_on_the_point_with_a_change_note(ingested):
         related = new_kb.related("nm-2022:四/（十四）/2")
         later = [r for r in related if r["doc"] == NEW]
         assert later and later[0]["id"] == "bt-2024:四/（五）/3" and later[0]["prevails"]
-        assert "自动比对" in later[0]["summary"] and "工作满3年 → 工作满2年" in later[0]["summary"]
+        assert "自动比对" in later[0]["summary"] and "大专（助理级）由“工作满3年”改为“工作满2年”" in later[0]["summary"]
         point = next(p for p in new_kb.points("recognition") if "nm-2022:四/（十四）/2" in p["clauses"])
         assert point["clauses"][-1] == "bt-2024:四/（五）/3"
         # from the new clause, the older ones are the related (earlier) ones
