@@ -69,6 +69,7 @@ class IngestResult:
     clauses: list = field(default_factory=list)
     source_path: Path | None = None
     built: object | None = None
+    problems: list[str] = field(default_factory=list)   # `check` on the new notice, after the build
 
     def as_dict(self) -> dict:
         return {
@@ -77,6 +78,7 @@ class IngestResult:
             "findings": [f.as_dict() for f in self.findings],
             "source": str(self.source_path) if self.source_path else None,
             "built": str(self.built.path) if self.built else None,
+            "check_problems": self.problems,
         }
 
 
@@ -244,13 +246,15 @@ def _errata_text(path: Path, doc_id: str, entries: list[dict]) -> str:
 
 def ingest(raw: str, given: dict, ws: Workspace, fixes: list[str] | None = None, dry_run: bool = False,
            replace: bool = False, source_name: str | None = None) -> IngestResult:
-    from .build import build
+    from .build import build, check
 
     result = prepare(raw, given, fixes, source_name)
     if dry_run:
         return result
     result.source_path = write(result, ws, replace=replace)
     result.built = build(ws.db, sources_dir=ws.sources, topics_file=ws.topics, errata_file=ws.errata)
+    report = check(sources_dir=ws.sources, errata_file=ws.errata, topics_file=ws.topics)
+    result.problems = [p for p in report.problems if result.meta["id"] in p]  # the others' are not new
     return result
 
 
@@ -276,6 +280,11 @@ def format_report(result: IngestResult) -> str:
         out.append(f"已写入 {result.source_path}，修复记录已写入勘误表。")
     if result.built:
         out.append(f"知识库已重建：{result.built.path}（{result.built.counts.get('clauses')} 个条款）。")
+        if result.problems:
+            out.append("检查发现问题（python -m policy_kb check）：")
+            out += [f"  {p}" for p in result.problems]
+        else:
+            out.append("检查通过。")
     return "\n".join(out)
 
 

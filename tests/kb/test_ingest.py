@@ -99,7 +99,7 @@ def test_ingest_writes_source_and_errata_that_pass_check(ingested, tmp_path):
     report = check(sources_dir=root / "sources", seeds_dir=tmp_path / "no-seeds",
                    errata_file=root / "errata.yml", topics_file=root / "topics.yml")
     assert report.ok, report.problems
-    assert "没有未能处理的行" in out
+    assert "没有未能处理的行" in out and "检查通过" in out
 
 
 def test_changes_report_recognition_talent_list_and_deadlines(ingested):
