@@ -25,7 +25,7 @@ PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第
 BULLET_RE = re.compile(r"^(\s*)([-*•●▪·]\s+)(?=\S)")
 STRAY_WORD_RE = re.compile(rf"(?<=[{CJK}])\s*\b([A-Za-z]+)\b\s*(?=[{CJK}])")
 STRAY_WORDS = {"and": "和", "or": "或"}
-STRAY_SPACE_RE = re.compile(rf"(?<=[{CJK}]) (?=[{CJK}])")
+STRAY_SPACE_RE = re.compile(rf"(?<=[{CJK}])[ \u00a0\u3000](?=[{CJK}])")
 SCHEDULE_DATE_RE = re.compile(r"^\d{1,2}月\d{1,2}日$")
 # A line that ends a sentence or a heading: a page break after it is a paragraph break.
 FINISHED_RE = re.compile(r"[。；;：:！!？?”’\"）)》】\]]$")
@@ -102,7 +102,7 @@ def fix_lines(lines: list[Line], repairs: list, findings: list) -> list[Line]:
             word = m.group(1)
             if word.lower() in STRAY_WORDS:
                 return STRAY_WORDS[word.lower()]
-            findings.append(Finding(line.no, line.text.strip(), f"中文句中夹有英文“{word}”，未自动处理，请核对原文"))
+            findings.append(Finding(line.no, line.text.strip()[:40], f"中文句中夹有英文“{word}”，未自动处理，请核对原文"))
             return None
 
         _sub_line(line, STRAY_WORD_RE, stray, "stray_word",

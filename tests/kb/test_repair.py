@@ -31,6 +31,7 @@ DAMAGE = [
     ("（十一）继续做好中小学教师", "（）继续做好中小学教师"),                                                    # marker without number
     ("2.非全日制学历与全日制学历", "• 2.非全日制学历与全日制学历"),                                              # bullet
     ("不得将科研项目、经费数量", "不得将 科研项目、经费数量"),                                                    # stray space
+    ("直接申报相应专业职称", "直接申报\u3000相应专业职称"),                                                      # full-width one
     ("市直部门和单位6月14日前完成", "市直部门 and 单位6月14日前完成"),                                           # English word
 ]
 
@@ -71,7 +72,7 @@ def test_damage_is_repaired_where_it_can_be(result):
     # the page numbers left with the page joins, and the report says so
     joins = [r for r in result.repairs if r.kind == "page_break"]
     assert "\n- 9 -\n" in joins[1].original and "- 9 -" in joins[1].note
-    assert kinds["markup"] == 1 and kinds["spacing"] == 1 and kinds["stray_word"] == 1
+    assert kinds["markup"] == 1 and kinds["spacing"] == 2 and kinds["stray_word"] == 1
 
 
 def test_each_line_it_could_not_place_is_named(result):
