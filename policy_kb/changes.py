@@ -313,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 1
+    if (rep["old"]["year"] or 0) > (rep["new"]["year"] or 0):
+        print(f"注意：{args.old} 比 {args.new} 新，报告按“{args.old} → {args.new}”列出。", file=sys.stderr)
     if args.only:
         rep["pairs"] = [p for p in rep["pairs"] if any(o in p["old"] or o in p["new"] for o in args.only)]
         rep["only_old"] = [x for x in rep["only_old"] if any(o in x["id"] for o in args.only)]
