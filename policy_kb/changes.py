@@ -24,7 +24,7 @@ from .align import align, normalise, strip_marker, units_of_document
 CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
 DURATION_RE = re.compile(r"(?:工作)?满\s*(\d+|[一二三四五六七八九十]+)\s*(个月|年)|工作后|直接(?:申请)?(?:认定|申报)")
 DATE_RE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(名|人|个工作日|%|项|次|个月|份)")
+NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(名|人(?![才员选])|个工作日|%|项|次|个月|份)")
 TITLE_RE = re.compile(r"助理级|初级|中级|副高级|正高级|高一级|高级")
 SENTENCE_RE = re.compile(r"[^。；;]+[。；;]?")
 LIST_SPLIT_RE = re.compile(r"[，、；;。：:]")
