@@ -1,4 +1,4 @@
-"""Command line: python -m policy_kb build|check|show|search|history|eligibility|checklist."""
+"""Command line: python -m policy_kb build|check|show|search|history|eligibility|checklist|ingest|changes|review."""
 from __future__ import annotations
 
 import argparse
@@ -125,7 +125,7 @@ def _delegate(module_name: str, argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("eligibility", "checklist"):
+    if argv and argv[0] in ("eligibility", "checklist", "ingest", "changes", "review"):
         return _delegate(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="python -m policy_kb", description="Policy knowledge base")
     parser.add_argument("--db", help="SQLite file (default: $POLICY_KB_DB or var/policy_kb.sqlite)")
@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_history)
     sub.add_parser("eligibility", help="eligibility check (policy_kb.eligibility)")
     sub.add_parser("checklist", help="materials checklist (policy_kb.checklist)")
+    sub.add_parser("ingest", help="bring a new notice in: repair, write the source and errata, build (policy_kb.ingest)")
+    sub.add_parser("changes", help="what changed between two notices (policy_kb.changes)")
+    sub.add_parser("review", help="data entries citing older clauses a new notice changed (policy_kb.review)")
     args = parser.parse_args(argv)
     return args.func(args)
 
