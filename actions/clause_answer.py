@@ -131,12 +131,15 @@ def _same_point(clause_id: str, topic: str | None) -> tuple[list[dict], str]:
     return [kb().clause(r["id"]) or r for r in group], group[0].get("summary") or ""
 
 
-def clause_answer(text: str, topic: str | None) -> Answer | None:
-    """The best clause for a question as an Answer (None: nothing found)."""
+def clause_answer(text: str, topic: str | None, min_coverage: float = 0.0) -> Answer | None:
+    """The best clause for a question as an Answer (None: nothing found, or the best clause
+    holds less than `min_coverage` of the question: it would answer something else)."""
     hits = ranked_hits(text, topic)
     if not hits:
         return None
     top = kb().clause(hits[0]["id"]) or hits[0]
+    if coverage(text, {"text": (top.get("ancestry") or "") + (top.get("full_text") or top.get("text") or "")}) < min_coverage:
+        return None
     same_point, _ = _same_point(top["id"], topic)
     primary = _newest([top] + same_point)
     if primary["id"] != top["id"] and (coverage(text, primary, pairs_only=True)

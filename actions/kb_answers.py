@@ -56,13 +56,13 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
         answer = point_answer(kb(), best.point, text, today())
         answer.suggestions = [suggestion(m.point) for m in others[:SUGGESTIONS] if m.score >= settings()["point"]["offer"]]
         return answer, []
-    use_topic = topic if topic_conf >= settings()["clause"]["topic_min_confidence"] else None
-    if others and not use_topic:
-        return None, [suggestion(m.point) for m in others]
-    answer = clause_answer(text, use_topic)
+    cfg = settings()["clause"]
+    use_topic = topic if topic_conf >= cfg["topic_min_confidence"] else None
+    answer = clause_answer(text, use_topic, cfg["min_coverage"])
     if answer:
         answer.suggestions = [suggestion(m.point) for m in others[:SUGGESTIONS]]
-    return answer, []
+        return answer, []
+    return None, [suggestion(m.point) for m in others]
 
 
 class ActionAnswerPolicy(Action):

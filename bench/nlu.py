@@ -20,9 +20,13 @@ RASA = ROOT / ".venv" / "bin" / "rasa"
 TEST_SET = ROOT / "tests" / "nlu" / "test_set.yml"
 
 
-def config_without_fallback(dest: Path) -> Path:
+def config_without_fallback(dest: Path, selectors: bool = True) -> Path:
+    """The deployed pipeline without FallbackClassifier (and, `selectors=False`, without the
+    ResponseSelectors: the intent's cross-validation in a fifth of the time; which answer point
+    a policy question gets is measured end to end by the blind set, bench/blind.py)."""
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    config["pipeline"] = [c for c in config.get("pipeline", []) if c.get("name") != "FallbackClassifier"]
+    dropped = {"FallbackClassifier"} | (set() if selectors else {"bot.nlu.retrieval_selector.RetrievalIntentSelector"})
+    config["pipeline"] = [c for c in config.get("pipeline", []) if c.get("name") not in dropped]
     dest.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return dest
 
@@ -97,7 +101,7 @@ def run(model: Path, out_dir: Path, folds: int = 5, cross_validation: bool = Tru
         print(f"  held-out: accuracy {result['held_out'].get('intent_accuracy')}, "
               f"macro-F1 {result['held_out'].get('intent_macro_f1')}", flush=True)
         if cross_validation:
-            config = config_without_fallback(tmp / "config-no-fallback.yml")
+            config = config_without_fallback(tmp / "config-no-fallback.yml", selectors=False)
             cv = tmp / "cv"
             code, seconds = _rasa(["test", "nlu", "--nlu", str(all_training_data(tmp / "nlu-all")), "--config", str(config),
                                    "--domain", "domain.yml", "--cross-validation", "--folds", str(folds),

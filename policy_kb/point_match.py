@@ -71,15 +71,19 @@ class PointIndex:
 
     def rank(self, question: str, nlu_ranking: list[dict] | None = None) -> list[Match]:
         """Points for a question, best first. `nlu_ranking`: the ResponseSelector's ranking
-        ([{"point": id, "confidence": c}]); None when the NLU gave none."""
+        ([{"point": id, "confidence": c}]); None when the NLU gave none. The selector's
+        confidence counts relative to its best point (its softmax over some 250 labels is
+        spread thin: the rank carries the signal, not the size)."""
         cfg = settings()["point"]
         lexical = self.lexical(question)
         nlu = {r["point"]: float(r.get("confidence") or 0) for r in nlu_ranking or [] if r.get("point") in self.points}
+        top_conf = max(nlu.values(), default=0.0) or 1.0
+        nlu = {pid: conf / top_conf for pid, conf in nlu.items()}
         top_lex = sorted(lexical, key=lexical.get, reverse=True)[: cfg["candidates"]]
         top_nlu = sorted(nlu, key=nlu.get, reverse=True)[: cfg["candidates"]]
         out = []
         for pid in dict.fromkeys(top_nlu + top_lex):
-            if nlu_ranking is None:
+            if not nlu:
                 score = lexical[pid]
             else:
                 score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
@@ -92,7 +96,7 @@ class PointIndex:
         ranked = self.rank(question, nlu_ranking)
         if not ranked:
             return None, []
-        accept = cfg["accept"] if nlu_ranking is not None else cfg["accept_lexical"]
+        accept = cfg["accept"] if nlu_ranking else cfg["accept_lexical"]
         best = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
         if best.score >= cfg["strong_accept"] or (best.score >= accept and best.score - second >= cfg["margin"]):
