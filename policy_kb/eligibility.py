@@ -382,7 +382,7 @@ def _choose(routes: list[dict], wanted: str | None, hint: str | None, ctx: Ctx) 
         return _best(passing, wanted, ctx)
     specific = [r for r in routes if r["_applies"]]
     # a route only considered when the person said the fact it is about (an award, a skill
-    # level, 博士后 ...) is what the question is about
+    # level, a postdoc ...) is what the question is about
     volunteered = [r for r in specific if r["_spec"].get("ask", True) is False]
     if volunteered:
         return min(volunteered, key=lambda r: (not (r["eligible"] is None and r["missing"]), r["_priority"]))
