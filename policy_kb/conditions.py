@@ -40,6 +40,7 @@ class Ctx:
     rules: Any                # policy_kb.rule_data.Rules (sets, params, named, messages, notices)
     target: str | None = None
     clause: str | None = None  # default clause of the version being evaluated
+    ask_all: bool = False      # an open `any` reports the facts of every open alternative
 
 
 @dataclass
@@ -115,12 +116,14 @@ def _closeness(r: Outcome) -> tuple:
     return (sum(1 for t in r.trace if t.get("ok") is True), -sum(1 for t in r.trace if t.get("ok") is False), first)
 
 
-def any_of(results: list[Outcome]) -> Outcome:
+def any_of(results: list[Outcome], ask_all: bool = False) -> Outcome:
     passing = [r for r in results if r.ok is True]
     if passing:
         best = next((r for r in passing if not r.assumed), passing[0])
         return Outcome(True, list(best.trace), set(), set(best.assumed), list(best.assumptions))
     open_ = [r for r in results if r.ok is None]
+    if open_ and ask_all:
+        return Outcome(None, [t for r in open_ for t in r.trace], set().union(*(r.missing for r in open_)))
     if open_:
         # ask only for what the first open alternative needs; the next is asked if it fails
         return Outcome(None, list(open_[0].trace), set(open_[0].missing))
@@ -362,7 +365,7 @@ def evaluate(cond: Any, ctx: Ctx) -> Outcome:
     if "all" in cond:
         return all_of([evaluate(c, ctx) for c in cond["all"] or []])
     if "any" in cond:
-        return any_of([evaluate(c, ctx) for c in cond["any"] or []])
+        return any_of([evaluate(c, ctx) for c in cond["any"] or []], ctx.ask_all)
     if "not" in cond:
         inner = evaluate(cond["not"], ctx)
         ok = None if inner.ok is None or inner.assumed else not inner.ok
