@@ -147,8 +147,10 @@ def _level_condition(option: dict, target: str | None, version: dict, ctx: Ctx) 
     if allowed is None:  # target unknown (or nothing above the current title)
         return {"fact": "current_title", "in": [], "text": msgs["ops"][key + "_plain"],
                 "clause": clause, "quote": version.get("level_quote")}
+    # the title wanted is said: a hotline officer takes the current title as the one below it
     return {"fact": "current_title", "in": allowed, "text": msgs["ops"][key].format(values=join(allowed, msgs)),
-            "clause": clause, "quote": version.get("level_quote")}
+            "clause": clause, "quote": version.get("level_quote"), "if_unknown": "assume",
+            "assumed": msgs["ops"][key + "_assumed"].format(values=join(allowed, msgs))}
 
 
 @dataclass
@@ -357,14 +359,24 @@ def with_assumptions(facts: dict) -> tuple[dict, dict]:
     return full, assumed
 
 
-def route_hint(route: Any, rules: Rules) -> str | None:
-    """The route id named by the question, if it is one of the rules' routes."""
+def route_hint(route: Any, rules: Rules) -> list[str]:
+    """The route ids named by the question: an id or a list of ids (unknown ones dropped)."""
     if not route:
-        return None
+        return []
     ids = {r["id"] for r in rules.routes}
-    if route in ids:
-        return route
-    return None
+    asked = [route] if isinstance(route, str) else list(route) if isinstance(route, (list, tuple)) else []
+    return [r for r in asked if r in ids]
+
+
+def routes_named(text: str) -> list[str]:
+    """Route ids a question names by its words (rules/messages.yml ``route_words``)."""
+    if not isinstance(text, str) or not text:
+        return []
+    found: list[str] = []
+    for group in load_rules().messages.get("route_words") or []:
+        if any(w in text for w in group.get("words") or []):
+            found += [r for r in group.get("routes") or [] if r not in found]
+    return found
 
 
 # ====================================================================== headline
@@ -374,9 +386,10 @@ def _choose(routes: list[dict], wanted: str | None, hint: str | None, ctx: Ctx) 
     if not routes:
         return None
     if hint:
-        named = [r for r in routes if r["route"] == hint]
+        named = [r for r in routes if r["route"] in hint]
         if named:
-            return named[0]
+            return min(named, key=lambda r: (r["eligible"] is not True, not r["_applies"], r["_gate_open"] is False
+                                             and not r["_applies"], hint.index(r["route"])))
     passing = [r for r in routes if r["eligible"] is True]
     if passing:
         return _best(passing, wanted, ctx)
@@ -392,6 +405,9 @@ def _choose(routes: list[dict], wanted: str | None, hint: str | None, ctx: Ctx) 
     would_pass = [r for r in routes if r["_gate_open"] and r["_options_ok"] is True]
     if would_pass:  # the route decides in the person's favour if they are in it: ask that
         return min(would_pass, key=lambda r: r["_priority"])
+    open_gates = [r for r in routes if r["_gate_open"] and r["_options_ok"] is not False and r["missing"]]
+    if open_gates:  # whether the person is in a route that could decide is still open: ask that
+        return min(open_gates, key=lambda r: r["_priority"])
     design = [r for r in routes if r["by_design"]]
     fitting = [r for r in design if r["_applies"]] or design
     if fitting:
@@ -472,8 +488,13 @@ def other_lines(routes: list[dict], head: dict | None, target: str | None, rules
         below = join(rules.messages["level_below"].get(t) or [], rules.messages)
         if r["eligible"] is True:
             lines.append(words["other_true"].format(route=r["name"], action=action))
+        elif head is not None and head["eligible"] is True:
+            continue  # a yes needs no "if not" alternatives
         elif spec.get("other") and (r["by_design"] or set(r["missing"]) <= {"current_title"}):
             lines.append(spec["other"].format(route=r["name"], target=t, below=below))
+        elif r["_applies"] and r["missing"]:
+            need = join([FACTS[m]["label"] for m in r["missing"]], rules.messages)
+            lines.append(words["other_open"].format(route=r["name"], action=action, missing=need))
         if len(lines) >= 2:
             break
     return lines
