@@ -405,15 +405,19 @@ def _choose(routes: list[dict], wanted: str | None, hint: str | None, ctx: Ctx) 
     would_pass = [r for r in routes if r["_gate_open"] and r["_options_ok"] is True]
     if would_pass:  # the route decides in the person's favour if they are in it: ask that
         return min(would_pass, key=lambda r: r["_priority"])
+    design = [r for r in routes if r["by_design"]]
+    # a route left to the series' conditions fits when the person's own title places them
+    # in it; when that title is only assumed, a route the facts place them in comes first
+    fitting = [r for r in design if "current_title" not in r["_assumed"]]
+    if fitting:
+        return min(fitting, key=lambda r: (not r["_applies"], r["_priority"]))
+    if specific:
+        return min(specific, key=lambda r: r["_priority"])
     open_gates = [r for r in routes if r["_gate_open"] and r["_options_ok"] is not False and r["missing"]]
     if open_gates:  # whether the person is in a route that could decide is still open: ask that
         return min(open_gates, key=lambda r: r["_priority"])
-    design = [r for r in routes if r["by_design"]]
-    fitting = [r for r in design if r["_applies"]] or design
-    if fitting:
-        return min(fitting, key=lambda r: r["_priority"])
-    if specific:
-        return min(specific, key=lambda r: r["_priority"])
+    if design:
+        return min(design, key=lambda r: (not r["_applies"], r["_priority"]))
     open_ = [r for r in routes if r["eligible"] is None and r["missing"]]
     if open_:
         return min(open_, key=lambda r: r["_priority"])

@@ -17,7 +17,7 @@ def _as_text(items) -> str:
 
 def check_case(case: dict) -> list[str]:
     """Differences between the evaluator's answer and the case's expectation."""
-    result = evaluate(case.get("facts") or {}, str(case["as_of"]) if case.get("as_of") else None)
+    result = evaluate(case.get("facts") or {}, str(case["as_of"]) if case.get("as_of") else None, case.get("asked"))
     expect = case.get("expect") or {}
     problems = []
     for key in ("eligible", "route", "target_title", "notice_used"):
