@@ -164,11 +164,17 @@ def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Track
     re-decide when it corrects or changes a fact of the last one ("不对，我是本科",
     "如果是副高呢"). Returns the slot events when it answered, else None."""
     found = extract_facts(text) if text else {}
-    if not (is_personal_question(text, found) or is_follow_up(text, found, tracker)):
-        return None
     routes = asked_routes(text, tracker)
     facts = {**facts_from_slots(tracker), **found}
-    result = evaluate_facts(facts, routes)
+    if is_personal_question(text, found) or is_follow_up(text, found, tracker):
+        result = evaluate_facts(facts, routes)
+    elif found.get("target_title") and _ASKING.search(text) and not _GENERAL.search(text):
+        # "会计中级可以评吗": not about the asker's years, but the notices decide it at once
+        result = evaluate_facts(facts, routes)
+        if result.get("eligible") is None:
+            return None
+    else:
+        return None
     reply, cites, payload = verdict(result)
     send(dispatcher, reply, cites, payload)
     return [SlotSet(k, v) for k, v in found.items() if k in FACTS] + [SlotSet(ROUTE_SLOT, routes or None)]

@@ -385,8 +385,11 @@ def _choose(routes: list[dict], wanted: str | None, hint: str | None, ctx: Ctx) 
     person in, else the best general route."""
     if not routes:
         return None
-    if hint:
-        named = [r for r in routes if r["route"] in hint]
+    named = [r for r in routes if r["route"] in hint] if hint else []
+    others = [r for r in routes if r not in named and (r["eligible"] is True or r["_applies"])]
+    # a route named by the question's words (messages.yml route_words) is the answer unless the person is
+    # not in it and the facts place them in another one (an award route, say)
+    if named and (any(r["_applies"] for r in named) or not others):
         if named:
             return min(named, key=lambda r: (r["eligible"] is not True, not r["_applies"], r["_gate_open"] is False
                                              and not r["_applies"], hint.index(r["route"])))
