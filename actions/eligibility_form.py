@@ -26,7 +26,7 @@ class ActionCheckEligibility(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
         found = facts_in_answer(text, None)
-        routes = asked_routes(text)
+        routes = asked_routes(text, tracker)
         events = [SlotSet(SKIPPED_SLOT, []), SlotSet(ROUTE_SLOT, routes or None)] + [SlotSet(k, v) for k, v in found.items()]
         if found:
             result = evaluate_facts({**facts_from_slots(tracker), **found}, routes)
