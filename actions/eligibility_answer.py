@@ -1,4 +1,6 @@
-"""Eligibility verdicts in plain Chinese, with the reasons and the clauses they rest on."""
+"""Eligibility verdicts in plain Chinese: the first line is the verdict with its route and
+why, the second the clause it rests on; then other routes that could apply (one line
+each), what was assumed, and the conditions checked."""
 from __future__ import annotations
 
 import re
@@ -8,20 +10,26 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import citation, kb, key_sentences, send, today
-from policy_kb.eligibility import evaluate
+from actions.common import citation, cite_line, kb, key_sentences, send, today
+from policy_kb.eligibility import evaluate, load_rules, routes_named
 from policy_kb.extract import extract_entities, extract_facts
 from policy_kb.facts import FACTS, normalise_facts
 
+ROUTE_SLOT = "asked_route"
 # Words that make a message a personal "can I apply" question.
-_ASKING = re.compile(r"能不能|能否|可不可以|可以|能|行不行|够不够|符合|够格|有没有资格|吗|么|？|\?")
-_CORRECTION = re.compile(r"^(不对|不是|错了|更正|其实|改一下|说错)")
+_ASKING = re.compile(r"能不能|能否|可不可以|可以|能|行不行|够不够|符合|够格|有没有资格|吗|么|不[？?]?$|？|\?")
+_CORRECTION = re.compile(r"^(不对|不是|错了|更正|其实|改一下|说错|搞错)")
+# "如果是副高呢", "那副高呢", "要是大专呢": the same person, one fact changed.
+_WHAT_IF = re.compile(r"^(那|如果|假如|要是|换成|改成|若)|呢[？?]?$")
 # Numbers about the person ("干了6年") make a question personal; "几年/多久" make it general.
 _NUMBERS = ("years_worked", "years_at_location", "years_since_skill", "years_since_transfer")
 _GENERAL = re.compile(r"几年|多久|多少年|什么条件|哪些条件|啥条件|要求是什么")
 # Facts about the person (beyond the title wanted) that make a question answerable.
 _PERSONAL = ("education", "years_worked", "skill_level", "years_since_skill", "status", "location",
              "years_at_location", "employer_type", "current_title", "award", "postdoc")
+# Who the notices exclude: such a question is answered without a title being named.
+_EXCLUDED = ("退休", "公务员", "参公")
+MAX_CAVEATS = 3
 
 
 def facts_from_slots(tracker: Tracker) -> dict[str, Any]:
@@ -34,68 +42,77 @@ def _label(fact: str) -> str:
     return (FACTS.get(fact) or {}).get("label", fact)
 
 
+def _clause(clause_id: str | None) -> dict | None:
+    return kb().clause(clause_id) if clause_id else None
+
+
+def _route_summary(route: dict, ruled_out: bool) -> dict:
+    return {"id": route.get("route"), "name": route.get("name"), "eligible": route.get("eligible"),
+            "target_title": route.get("target_title"), "ruled_out": ruled_out}
+
+
 def verdict(result: dict) -> tuple[str, list[dict], dict]:
     """Reply text, citations and the `eligibility` payload for an evaluator result."""
-    target = result.get("target_title") or "相应职称"
-    eligible = result.get("eligible")
-    route = result.get("route")
-    route_name = result.get("route_name") or route
+    msgs = load_rules().messages.get("headline") or {}
     routes = result.get("routes") or []
-    shown = [r for r in routes if r.get("route") == route and r.get("eligible") is True]
-    if not shown:
-        # No route passes: show the routes that came closest (most conditions met).
-        def closeness(r: dict) -> tuple:
-            trace = r.get("trace") or []
-            return (sum(1 for t in trace if t.get("ok") is True), -sum(1 for t in trace if t.get("ok") is None))
-        shown = sorted((r for r in routes if r.get("trace")), key=closeness, reverse=True)[:2]
-
-    lines: list[str] = []
-    if eligible is True:
-        lines.append(f"结论：可以。按“{route_name}”，您符合申报{target}的条件。")
-    elif eligible is False:
-        lines.append(f"结论：按您提供的情况，目前还不符合申报{target}的条件。")
-    else:
-        missing = [_label(m) for m in result.get("missing") or []]
-        need = "、".join(missing) if missing else "更多情况"
-        lines.append(f"结论：还不能确定，需要再了解：{need}。")
-
+    head = routes[0] if routes and routes[0].get("route") == result.get("route") else None
+    lines: list[str] = [result.get("headline") or ""]
     cites: list[dict] = []
-    for r in shown:
-        trace = r.get("trace") or []
-        if not trace:
-            continue
-        lines.append(f"【{r.get('name') or r.get('route')}】")
-        for step in trace:
-            if step.get("ok") is None and step.get("assumed"):
-                continue  # an assumption, said once among the caveats
+    main = _clause((head or {}).get("citations", [None])[0] if head else (result.get("citations") or [None])[0])
+    if main:
+        lines.append(cite_line(main))
+        cites.append(citation(main, key_sentences(main.get("text", ""), result.get("headline") or "")))
+    lines += result.get("others") or []
+    assumptions = result.get("assumptions") or []
+    if assumptions:
+        lines.append(msgs.get("assumed", "（{assumptions}）").format(
+            assumptions=msgs.get("assumptions_joiner", "；").join(a.rstrip("。") for a in assumptions)))
+    if head:
+        lines.append(f"【{head.get('name') or head.get('route')}】")
+        for step in head.get("trace") or []:
+            if step.get("assumed"):
+                continue  # said once in the assumptions line
             mark = "✔" if step.get("ok") is True else ("✘" if step.get("ok") is False else "？")
-            clause = kb().clause(step["clause"]) if step.get("clause") else None
+            clause = _clause(step.get("clause"))
             where = f"（{clause['label']}）" if clause else ""
             lines.append(f"{mark} {step.get('condition', '')}{where}")
             if clause:
-                cites.append(citation(clause, step.get("quote") or key_sentences(clause.get("text", ""), step.get("condition", ""))))
-    for caveat in result.get("caveats") or []:
+                cites.append(citation(clause, step.get("quote") or key_sentences(clause.get("text", ""),
+                                                                                  step.get("condition", ""))))
+    for caveat in [c for c in result.get("caveats") or [] if c not in assumptions][:MAX_CAVEATS]:
         lines.append(f"注意：{caveat}")
     for change in result.get("changes") or []:
         lines.append(f"变化：{change}")
     if result.get("notice_title") or result.get("notice_used"):
         lines.append(f"（本结论以《{result.get('notice_title') or result['notice_used']}》为准）")
     for clause_id in result.get("citations") or []:
-        clause = kb().clause(clause_id)
+        clause = _clause(clause_id)
         if clause:
-            cites.append(citation(clause, key_sentences(clause.get("text", ""), target)))
+            cites.append(citation(clause, key_sentences(clause.get("text", ""), result.get("target_title") or "")))
     payload = {"eligibility": {
-        "eligible": eligible,
+        "eligible": result.get("eligible"),
         "target_title": result.get("target_title"),
-        "route": route_name,
-        "route_id": route,
+        "route": result.get("route_name") or result.get("route"),
+        "route_id": result.get("route"),
         "missing": list(result.get("missing") or []),
+        "assumptions": list(assumptions),
+        "headline": result.get("headline"),
+        "routes": [_route_summary(r, False) for r in routes]
+                  + [_route_summary(r, True) for r in result.get("ruled_out") or []],
     }}
-    return "\n".join(lines), cites, payload
+    return "\n".join(line for line in lines if line), cites, payload
 
 
-def evaluate_facts(facts: dict) -> dict:
-    return evaluate(facts, as_of=today())
+def evaluate_facts(facts: dict, route: Any = None) -> dict:
+    return evaluate(facts, as_of=today(), route=route)
+
+
+def asked_routes(text: str, tracker: Tracker | None = None) -> list[str]:
+    """The routes a question names; a follow-up without such words keeps the last ones."""
+    named = routes_named(text or "")
+    if named or tracker is None:
+        return named
+    return list(tracker.get_slot(ROUTE_SLOT) or [])
 
 
 def missing_facts(result: dict, skipped: list | tuple = ()) -> list[str]:
@@ -125,23 +142,39 @@ def bare_facts(text: str) -> dict:
     return {k: v for k, v in extract_facts(text).items() if k in FACTS}
 
 
-def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list | None:
-    """Answer in one turn when the message already holds a personal eligibility question.
-
-    Returns the slot events when it answered, or None when the message is not such a question.
-    """
-    found = extract_facts(text) if text else {}
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+def is_personal_question(text: str, found: dict) -> bool:
+    """A question about the asker's own case that the evaluator can answer now."""
+    if not found or not _ASKING.search(text) or (_GENERAL.search(text) and "我" not in text):
+        return False
+    if found.get("status") in _EXCLUDED:
+        return True
     personal = any(k in found for k in _NUMBERS) or "我" in text or sum(k in found for k in _PERSONAL) >= 3
-    asked_now = (bool(found.get("target_title")) and any(k in found for k in _PERSONAL) and personal
-                 and _ASKING.search(text) and not (_GENERAL.search(text) and "我" not in text))
-    # A correction or a new fact after an eligibility answer ("不对，我是大专") re-evaluates it.
-    follow_up = bool(found) and tracker.get_slot("target_title") is not None and (
-        intent == "inform" or _CORRECTION.search(text))
-    if not (asked_now or follow_up):
-        return None
+    return bool(found.get("target_title")) and any(k in found for k in _PERSONAL) and personal
+
+
+def is_follow_up(text: str, found: dict, tracker: Tracker) -> bool:
+    """"不对，我是本科" or "如果是副高呢" after a verdict: the same case, one fact changed."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    earlier = tracker.get_slot("target_title") is not None or tracker.get_slot("status") is not None
+    return bool(found) and earlier and bool(intent == "inform" or _CORRECTION.search(text) or _WHAT_IF.search(text))
+
+
+def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list | None:
+    """Answer in one turn when the message already holds a personal eligibility question, or
+    re-decide when it corrects or changes a fact of the last one ("不对，我是本科",
+    "如果是副高呢"). Returns the slot events when it answered, else None."""
+    found = extract_facts(text) if text else {}
+    routes = asked_routes(text, tracker)
     facts = {**facts_from_slots(tracker), **found}
-    result = evaluate_facts(facts)
+    if is_personal_question(text, found) or is_follow_up(text, found, tracker):
+        result = evaluate_facts(facts, routes)
+    elif found.get("target_title") and _ASKING.search(text) and not _GENERAL.search(text):
+        # "会计中级可以评吗": not about the asker's years, but the notices decide it at once
+        result = evaluate_facts(facts, routes)
+        if result.get("eligible") is None:
+            return None
+    else:
+        return None
     reply, cites, payload = verdict(result)
     send(dispatcher, reply, cites, payload)
-    return [SlotSet(k, v) for k, v in found.items() if k in FACTS]
+    return [SlotSet(k, v) for k, v in found.items() if k in FACTS] + [SlotSet(ROUTE_SLOT, routes or None)]

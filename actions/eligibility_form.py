@@ -8,7 +8,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import send
-from actions.eligibility_answer import decided, evaluate_facts, facts_from_slots, missing_facts, verdict
+from actions.eligibility_answer import (ROUTE_SLOT, asked_routes, decided, evaluate_facts, facts_from_slots,
+                                        missing_facts, verdict)
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
 from actions.kb_answers import answer_question
 
@@ -25,31 +26,36 @@ class ActionCheckEligibility(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
         found = facts_in_answer(text, None)
-        events = [SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items()]
-        if found and one_turn_ready(found):
-            result = evaluate_facts({**facts_from_slots(tracker), **found})
+        routes = asked_routes(text, tracker)
+        events = [SlotSet(SKIPPED_SLOT, []), SlotSet(ROUTE_SLOT, routes or None)] + [SlotSet(k, v) for k, v in found.items()]
+        if found:
+            result = evaluate_facts({**facts_from_slots(tracker), **found}, routes)
             if decided(result):
+                # the question holds what decides the route in question: answer, ask nothing
                 reply, cites, payload = verdict(result)
                 send(dispatcher, reply, cites, payload)
                 return events + [FollowupAction("action_listen")]
-        elif found:
-            # Questions will follow: first say what the notices provide for the situation described.
-            answer, _ = answer_question(text, None, None, 0.0)
-            if answer:
-                send(dispatcher, answer.text() + "\n要判断您本人能否申报，请再回答几个问题：", answer.citations())
+            if not one_turn_ready(found):
+                # Questions will follow: first say what the notices provide for the situation described.
+                answer, _ = answer_question(text, None, None, 0.0)
+                if answer:
+                    send(dispatcher, answer.text() + "\n要判断您本人能否申报，请再回答几个问题：", answer.citations())
         return events
 
 
 class ValidateEligibilityForm(FactFormValidation):
     form_name = "eligibility_form"
 
+    routes: Any = None  # the routes the conversation asks about (slot asked_route), set by needed()
+
     def needed(self, facts: dict[str, Any], tracker: Tracker) -> list[str]:
-        return missing_facts(evaluate_facts(facts))
+        self.routes = tracker.get_slot(ROUTE_SLOT)
+        return missing_facts(evaluate_facts(facts, self.routes))
 
     def on_full_question(self, dispatcher: CollectingDispatcher, facts: dict[str, Any], still: list[str]) -> list[str]:
         """Answer a question that held the facts at once; if the notices need more facts to
         decide, say what is known so far and go on asking for the rest."""
-        result = evaluate_facts(facts)
+        result = evaluate_facts(facts, self.routes)
         if decided(result) or not still:
             return []
         text, cites, payload = verdict(result)
@@ -65,7 +71,7 @@ class ActionEligibilityResult(Action):
         if form_cancelled(tracker):
             return [SlotSet(SKIPPED_SLOT, [])]
         facts = facts_from_slots(tracker)
-        result = evaluate_facts(facts)
+        result = evaluate_facts(facts, tracker.get_slot(ROUTE_SLOT))
         text, cites, payload = verdict(result)
         send(dispatcher, text, cites, payload)
         return [SlotSet(SKIPPED_SLOT, [])]

@@ -1,4 +1,4 @@
-"""python -m bench [all|answers|nlu|kb|train|report] [--quick]
+"""python -m bench [all|answers|nlu|kb|train|eligibility|report] [--quick]
 
 `all` runs every part, then `report`. --quick: fewer messages, no cross-validation (a
 smoke run of the machinery, not figures to publish).
@@ -122,7 +122,24 @@ def train(quick: bool) -> dict:
     return result
 
 
-PARTS = {"answers": answers, "blind": blind, "nlu": nlu, "kb": kb, "train": train}
+def eligibility(quick: bool) -> dict:
+    from bench import eligibility as elig
+    from bench.stack import start_stack
+
+    if not MODEL.exists():
+        raise SystemExit(f"No trained model at {MODEL}: run `make train` first.")
+    print("==> eligibility: one-turn questions and form conversations through the REST channel", flush=True)
+    stack = start_stack()
+    try:
+        result = elig.run(lambda message, sender: stack.send(message, sender=sender)) | {"meta": meta()}
+    finally:
+        stack.stop()
+        shutil.rmtree(stack.tmp, ignore_errors=True)
+    report.save("eligibility", result)
+    return result
+
+
+PARTS = {"answers": answers, "blind": blind, "nlu": nlu, "kb": kb, "train": train, "eligibility": eligibility}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -206,6 +206,10 @@ def write() -> Path:
                f"SQLite file {kb['db_bytes'] / 1024:.0f} KiB",
                f"- search p50 {_f(kb['p50_ms'], 2)} ms, p95 {_f(kb['p95_ms'], 2)} ms over {kb['searches']} searches; "
                f"expected clause in top 3 for {kb['top3_hits']}/{kb['queries']} queries", ""]
+    elig = load("eligibility")
+    if elig:
+        from bench.eligibility import markdown
+        md += markdown(elig)
     train = load("train")
     if train:
         size = train.get("model_bytes")

@@ -58,70 +58,20 @@ def citations_of(entry: dict) -> list[str]:
 
 
 # ------------------------------------------------------------------------- conditions
-def _and(values: list[bool | None]) -> bool | None:
-    if any(v is False for v in values):
-        return False
-    return None if any(v is None for v in values) else True
-
-
-def _or(values: list[bool | None]) -> bool | None:
-    if any(v is True for v in values):
-        return True
-    return None if any(v is None for v in values) else False
-
-
-def evaluate_condition(cond: Any, facts: dict, tables: dict, unknown: set) -> bool | None:
+def evaluate_condition(cond: Any, facts: dict, tables: Any = None, unknown: set | None = None) -> bool | None:
     """Three-valued test of a `when` condition: True, False or None (a fact is missing).
-    Names of missing facts that were looked at are added to ``unknown``."""
-    if cond is None:
-        return True
-    if not isinstance(cond, dict):
-        raise ValueError(f"bad condition: {cond!r}")
-    if "all" in cond:
-        return _and([evaluate_condition(c, facts, tables, unknown) for c in cond["all"]])
-    if "any" in cond:
-        return _or([evaluate_condition(c, facts, tables, unknown) for c in cond["any"]])
-    if "not" in cond:
-        inner = evaluate_condition(cond["not"], facts, tables, unknown)
-        return None if inner is None else not inner
-    if "table" in cond:
-        return _table_test(tables.get(cond["table"]) or {}, facts, unknown)
-    name = cond.get("fact")
-    if name not in facts:
-        if "missing" in cond:  # the value to assume when the fact was not given
-            return bool(cond["missing"])
-        unknown.add(name)
-        return None
-    value = facts[name]
-    if "is" in cond:
-        return value == cond["is"]
-    if "in" in cond:
-        return value in cond["in"]
-    if "gte" in cond:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and value >= cond["gte"]
-    if "contains_any" in cond:
-        return isinstance(value, str) and any(w in value for w in cond["contains_any"])
-    raise ValueError(f"bad condition: {cond!r}")
+    The one condition evaluator of the project (policy_kb/conditions.py) on today's rules:
+    ``{table: exam_combined}`` / ``{series_level_in: ...}`` read the dated sets of
+    rules/sets.yml. Names of the missing facts are added to ``unknown``. (``tables`` is
+    accepted for older callers and not used.)"""
+    from policy_kb.conditions import Ctx, evaluate
+    from policy_kb.rule_data import load_rules
 
-
-def _table_test(table: dict, facts: dict, unknown: set) -> bool | None:
-    """(series, target_title) listed in a table such as exam_combined."""
-    series, target = facts.get("series"), facts.get("target_title")
-    if series is not None and target is not None:
-        return target in (table.get(series) or [])
-    if series is not None:
-        if series not in table:
-            return False
-        unknown.add("target_title")
-        return None
-    if target is not None:
-        if not any(target in levels for levels in table.values()):
-            return False
-        unknown.add("series")
-        return None
-    unknown.update({"series", "target_title"})
-    return None
+    ctx = Ctx(facts, date.today(), load_rules(), facts.get("target_title"), ask_all=True)
+    out = evaluate(cond, ctx)
+    if out.ok is None and unknown is not None:
+        unknown.update(out.missing)
+    return out.ok
 
 
 def entry_status(entry: dict, facts: dict, tables: dict, unknown: set) -> str:

@@ -1,96 +1,36 @@
 """Eligibility checks: interpret the rules in ``policy_kb/rules/*.yml`` for a set of facts.
 
-``evaluate(facts, as_of=None) -> dict`` (see docs/contracts.md). The rules are data: this
-module only knows generic conditions (comparisons on facts, any/all/not, named sets, the
-as-of date, the target title) and three-valued logic (true / false / unknown). Every
-sentence shown to a user comes from the YAML files or from the knowledge base.
+``evaluate(facts, as_of=None, route=None) -> dict`` (see docs/contracts.md). The rules are
+data; conditions are evaluated by policy_kb/conditions.py (shared with the checklist) on
+the dated layer of rules/sets.yml. The answer is route-scoped: the headline verdict is
+the verdict of the route asked about (``route``) or of the route the facts place the
+person in (a non-public employer -> non_public_direct ...); facts not said that a hotline officer would
+assume (facts.yml ``assume``) are assumed and the assumptions are listed. Every sentence
+shown to a user comes from the YAML files or from the knowledge base.
 
-For each route (a way to a title) the newest notice in force on the as-of date that covers
-the case is used; an older notice that said something different is reported in one
-sentence (the version's ``change``).
+For each route the newest notice in force on the as-of date that covers the case is used;
+an older notice that said something different is reported in one sentence (``change``).
 
 Command line: ``python -m policy_kb eligibility --facts '<json>' [--as-of YYYY-MM-DD]``.
 """
 from __future__ import annotations
 
 import argparse
-import copy
 import datetime as dt
 import json
-import re
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from policy_kb import paths
+from policy_kb.conditions import OPS, Ctx, Outcome, all_of, join, squash
+from policy_kb.conditions import evaluate as eval_cond
 from policy_kb.facts import FACTS, normalise_facts_with_notes
+from policy_kb.rule_data import Rules, load_notices, load_rules  # noqa: F401 (public API)
 
-RULES_DIR = Path(__file__).with_name("rules")
-SPECIAL_FILES = ("messages.yml", "sets.yml")
 QUOTE_LIMIT = 120
-
-
-# ====================================================================== loading
-@dataclass
-class Rules:
-    messages: dict
-    sets: dict
-    named: dict
-    routes: list[dict]
-    notices: dict  # doc id -> {"date": date, "title": str, "short_title": str}
-
-
-def _read_yaml(path: Path) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
-
-
-def _front_matter(path: Path) -> dict:
-    raw = path.read_text(encoding="utf-8").lstrip("\ufeff")
-    if not raw.startswith("---\n"):
-        return {}
-    end = raw.find("\n---\n", 4)
-    return (yaml.safe_load(raw[4:end]) or {}) if end > 0 else {}
-
-
-def load_notices(sources: Path | None = None) -> dict:
-    """Notice metadata from the front matter of ``policy_kb/sources/*.txt``. A notice
-    without a printed date counts from 1 January of its year."""
-    notices = {}
-    for path in sorted((sources or paths.sources_dir()).glob("*.txt")):
-        meta = _front_matter(path)
-        if "id" not in meta:
-            continue
-        date = meta.get("date")
-        if isinstance(date, str):
-            date = dt.date.fromisoformat(date)
-        if not isinstance(date, dt.date):
-            date = dt.date(int(meta.get("year") or 1900), 1, 1)
-        notices[meta["id"]] = {"date": date, "title": meta.get("title") or meta["id"],
-                               "short_title": meta.get("short_title") or meta.get("title") or meta["id"],
-                               "level": meta.get("level")}
-    return notices
-
-
-@lru_cache(maxsize=4)
-def load_rules(rules_dir: str | None = None) -> Rules:
-    folder = Path(rules_dir) if rules_dir else RULES_DIR
-    messages = _read_yaml(folder / "messages.yml")
-    set_file = _read_yaml(folder / "sets.yml")
-    routes: list[dict] = []
-    for path in sorted(folder.glob("*.yml")):
-        if path.name in SPECIAL_FILES:
-            continue
-        for route in _read_yaml(path).get("routes") or []:
-            route = dict(route)
-            route["_file"] = path.name
-            routes.append(route)
-    return Rules(messages=messages, sets=set_file.get("sets") or {},
-                 named=set_file.get("conditions") or {}, routes=routes, notices=load_notices())
+_squash = squash  # kept for the tests and older callers
 
 
 # ====================================================================== quotes
@@ -106,17 +46,13 @@ def _kb():
         return None
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text or "")
-
-
 def quote_from(text: str, hint: str | None) -> str | None:
     """The sentence of ``text`` that contains ``hint`` (whitespace ignored), or None.
     A heading line is its own sentence, so quotes do not start with the heading."""
     if not text or not hint:
         return None
-    key = _squash(hint)
-    lines = [_squash(line) for line in text.split("\n")]
+    key = squash(hint)
+    lines = [squash(line) for line in text.split("\n")]
     flat = next((line for line in lines if key in line), None) or "".join(lines)
     pos = flat.find(key)
     if not key or pos < 0:
@@ -149,236 +85,12 @@ def clause_quote(clause_id: str, hint: str | None) -> str | None:
     return None
 
 
-# ====================================================================== conditions
-OPS = ("eq", "ne", "in", "not_in", "gte", "gt", "lte", "lt", "known", "in_set", "not_in_set")
-
-
-@dataclass
-class Ctx:
-    facts: dict
-    as_of: dt.date
-    rules: Rules
-    target: str | None = None
-    clause: str | None = None  # default clause of the version being evaluated
-
-
-@dataclass
-class Outcome:
-    ok: bool | None
-    trace: list[dict] = field(default_factory=list)
-    missing: set = field(default_factory=set)
-    # facts taken as their usual value because they are unknown ("if_unknown: assume"),
-    # with the caveat that says so
-    assumed: set = field(default_factory=set)
-    assumptions: list = field(default_factory=list)
-
-
-def _merge_assumptions(results: list[Outcome]) -> tuple[set, list]:
-    facts = set().union(*(r.assumed for r in results)) if results else set()
-    texts = []
-    for r in results:
-        texts += [t for t in r.assumptions if t not in texts]
-    return facts, texts
-
-
-def _all(results: list[Outcome]) -> Outcome:
-    trace = [t for r in results for t in r.trace]
-    missing = set().union(*(r.missing for r in results)) if results else set()
-    assumed, texts = _merge_assumptions(results)
-    if any(r.ok is False for r in results):
-        return Outcome(False, trace, missing)
-    if any(r.ok is None for r in results):
-        return Outcome(None, trace, missing, assumed, texts)
-    return Outcome(True, trace, set(), assumed, texts)
-
-
-def _any(results: list[Outcome]) -> Outcome:
-    passing = [r for r in results if r.ok is True]
-    if passing:
-        best = next((r for r in passing if not r.assumed), passing[0])
-        return Outcome(True, list(best.trace), set(), set(best.assumed), list(best.assumptions))
-    trace = [t for r in results for t in r.trace]
-    open_ = [r for r in results if r.ok is None]
-    if open_:
-        # ask only for what the first open alternative needs; the next is asked if it fails
-        return Outcome(None, trace, set(open_[0].missing))
-    return Outcome(False, trace, set())
-
-
-def _join(values, msgs: dict) -> str:
-    values = [str(v) for v in values]
-    if len(values) <= 1:
-        return "".join(values)
-    return msgs["values_joiner"].join(values[:-1]) + msgs["values_last_joiner"] + values[-1]
-
-
-def _describe(cond: dict, op: str, ctx: Ctx) -> str:
-    if cond.get("text"):
-        return cond["text"]
-    msgs = ctx.rules.messages
-    ops = msgs.get("ops") or {}
-    name = cond.get("fact")
-    spec = FACTS.get(name, {})
-    value = cond.get(op)
-    key = op
-    if op in ("gte", "gt", "lte", "lt"):
-        key = f"{op}_number" if spec.get("type") == "number" else f"{op}_enum"
-    values = value if isinstance(value, list) else [value]
-    set_name = (ctx.rules.sets.get(value) or {}).get("name", value) if op in ("in_set", "not_in_set") else ""
-    shown = value
-    if isinstance(value, bool):
-        shown = msgs["bool_words"][bool(value)]
-    template = ops.get(key) or "{label} {value}"
-    return template.format(label=spec.get("label", name or ""), value=shown, unit=spec.get("unit", ""),
-                           values=_join(values, msgs), set=set_name)
-
-
-def _enum_index(name: str, value: Any) -> int | None:
-    values = FACTS.get(name, {}).get("values") or []
-    return values.index(value) if value in values else None
-
-
-def _compare(name: str, value: Any, op: str, ref: Any) -> bool:
-    if FACTS.get(name, {}).get("type") == "enum":
-        a, b = _enum_index(name, value), _enum_index(name, ref)
-        if a is None or b is None:
-            return False
-    else:
-        a, b = value, ref
-        if not isinstance(a, (int, float)) or isinstance(a, bool):
-            return False
-    return {"gte": a >= b, "gt": a > b, "lte": a <= b, "lt": a < b}[op]
-
-
-def _set_match(set_name: str, value: Any, ctx: Ctx) -> bool:
-    members = (ctx.rules.sets.get(set_name) or {}).get("members") or []
-    text = _squash(str(value)).lower()
-    for member in members:
-        if isinstance(member, dict):
-            for words in member.get("match") or []:
-                if all(_squash(str(w)).lower() in text for w in words):
-                    return True
-            if member.get("name") and _squash(member["name"]).lower() == text:
-                return True
-        elif str(member) == str(value):
-            return True
-    return False
-
-
-def _leaf(cond: dict, ctx: Ctx) -> Outcome:
-    clause = cond.get("clause") or ctx.clause
-    entry = {"condition": "", "ok": None, "clause": clause}
-    if cond.get("quote"):
-        entry["_hint"] = cond["quote"]
-    if "as_of_lte" in cond or "as_of_gte" in cond:
-        op = "as_of_lte" if "as_of_lte" in cond else "as_of_gte"
-        limit = cond[op]
-        limit = limit if isinstance(limit, dt.date) else dt.date.fromisoformat(str(limit))
-        ok = ctx.as_of <= limit if op == "as_of_lte" else ctx.as_of >= limit
-        entry["condition"] = cond.get("text") or ctx.rules.messages["ops"][op].format(value=limit.isoformat())
-        entry["ok"] = ok
-        return Outcome(ok, [entry])
-    if "target_in" in cond:
-        values = cond["target_in"]
-        entry["condition"] = cond.get("text") or ctx.rules.messages["ops"]["target_in"].format(
-            values=_join(values, ctx.rules.messages))
-        if ctx.target is None:
-            return Outcome(None, [entry], {"target_title"})
-        entry["ok"] = ctx.target in values
-        return Outcome(entry["ok"], [entry])
-    name = cond.get("fact")
-    op = next((o for o in OPS if o in cond), None)
-    if name is None or op is None:
-        raise ValueError(f"bad rule condition: {cond!r}")
-    entry["fact"] = name
-    entry["condition"] = _describe(cond, op, ctx)
-    value = ctx.facts.get(name)
-    if value is None:
-        if cond.get("if_unknown") == "assume":
-            entry["assumed"] = True
-            return Outcome(True, [entry], set(), {name}, [cond["assumed"]] if cond.get("assumed") else [])
-        return Outcome(None, [entry], {name})
-    ref = cond[op]
-    if op == "known":
-        ok = bool(ref)
-    elif op == "eq":
-        ok = value == ref
-    elif op == "ne":
-        ok = value != ref
-    elif op == "in":
-        ok = value in ref
-    elif op == "not_in":
-        ok = value not in ref
-    elif op in ("in_set", "not_in_set"):
-        ok = _set_match(ref, value, ctx) == (op == "in_set")
-    else:
-        ok = _compare(name, value, op, ref)
-    entry["ok"] = ok
-    return Outcome(ok, [entry])
-
-
-def _with_defaults(cond: Any, clause: str | None, quote: str | None, text: str | None) -> Any:
-    """Give the conditions of a named condition the clause/quote/text of where it is used
-    (a condition's own clause wins, and then keeps its own quote)."""
-    if isinstance(cond, list):
-        return [_with_defaults(c, clause, quote, None) for c in cond]
-    if not isinstance(cond, dict):
-        return cond
-    out = dict(cond)
-    for key in ("all", "any"):
-        if key in out:
-            out[key] = _with_defaults(out[key], clause, quote, None)
-            return out
-    if "not" in out:
-        out["not"] = _with_defaults(out["not"], clause, quote, None)
-        return out
-    if "ref" in out:
-        if clause and not out.get("clause"):
-            out["clause"] = clause
-            if quote and not out.get("quote"):
-                out["quote"] = quote
-        return out
-    if not out.get("clause"):
-        if clause:
-            out["clause"] = clause
-        if quote and not out.get("quote"):
-            out["quote"] = quote
-    if text:
-        out["text"] = text
-    return out
-
-
-def eval_cond(cond: Any, ctx: Ctx) -> Outcome:
-    if cond is None:
-        return Outcome(True)
-    if isinstance(cond, list):
-        return _all([eval_cond(c, ctx) for c in cond])
-    if "all" in cond:
-        return _all([eval_cond(c, ctx) for c in cond["all"] or []])
-    if "any" in cond:
-        return _any([eval_cond(c, ctx) for c in cond["any"] or []])
-    if "not" in cond:
-        inner = eval_cond(cond["not"], ctx)
-        ok = None if inner.ok is None or inner.assumed else not inner.ok
-        return Outcome(ok, inner.trace, inner.missing if ok is None else set())
-    if "ref" in cond:
-        named = ctx.rules.named.get(cond["ref"])
-        if named is None:
-            raise ValueError(f"unknown named condition: {cond['ref']}")
-        return eval_cond(_with_defaults(copy.deepcopy(named), cond.get("clause"), cond.get("quote"),
-                                        cond.get("text")), ctx)
-    return _leaf(cond, ctx)
-
-
 # ====================================================================== routes
-def _in_force(doc: str, ctx: Ctx) -> bool:
-    notice = ctx.rules.notices.get(doc)
-    return bool(notice) and notice["date"] <= ctx.as_of
-
-
 def _versions_in_force(route: dict, ctx: Ctx) -> list[dict]:
-    versions = [v for v in route.get("versions") or [] if _in_force(v["doc"], ctx)]
-    return sorted(versions, key=lambda v: ctx.rules.notices[v["doc"]]["date"], reverse=True)
+    notices = ctx.rules.notices
+    versions = [v for v in route.get("versions") or []
+                if v["doc"] in notices and notices[v["doc"]]["date"] <= ctx.as_of]
+    return sorted(versions, key=lambda v: notices[v["doc"]]["date"], reverse=True)
 
 
 def _source_version(route: dict, version: dict) -> dict:
@@ -388,6 +100,11 @@ def _source_version(route: dict, version: dict) -> dict:
         if other["doc"] == version["uses"]:
             return other
     raise ValueError(f"route {route['id']}: version {version['doc']} uses unknown {version['uses']}")
+
+
+def default_clause(version: dict) -> str:
+    """The clause a version's conditions are read against unless they name their own."""
+    return version.get("default_clause") or version["clauses"][0]
 
 
 def _targets_of(option: dict, ctx: Ctx) -> list[str | None] | None:
@@ -426,12 +143,14 @@ def _level_condition(option: dict, target: str | None, version: dict, ctx: Ctx) 
     else:
         allowed = [target] if target else None
         key = "same_as_target"
+    clause = version.get("level_clause") or version["clauses"][0]
     if allowed is None:  # target unknown (or nothing above the current title)
         return {"fact": "current_title", "in": [], "text": msgs["ops"][key + "_plain"],
-                "clause": version.get("level_clause"), "quote": version.get("level_quote")}
-    return {"fact": "current_title", "in": allowed,
-            "text": msgs["ops"][key].format(values=_join(allowed, msgs)),
-            "clause": version.get("level_clause"), "quote": version.get("level_quote")}
+                "clause": clause, "quote": version.get("level_quote")}
+    # the title wanted is said: a hotline officer takes the current title as the one below it
+    return {"fact": "current_title", "in": allowed, "text": msgs["ops"][key].format(values=join(allowed, msgs)),
+            "clause": clause, "quote": version.get("level_quote"), "if_unknown": "assume",
+            "assumed": msgs["ops"][key + "_assumed"].format(values=join(allowed, msgs))}
 
 
 @dataclass
@@ -447,18 +166,16 @@ class OptionResult:
     assumptions: list = field(default_factory=list)
 
 
-def _eval_option(option: dict, version: dict, src: dict, ctx: Ctx) -> list[OptionResult]:
+def _eval_option(option: dict, version: dict, ctx: Ctx) -> list[OptionResult]:
     targets = _targets_of(option, ctx)
     if targets is None:
         return []
     results = []
     for target in targets:
-        sub = Ctx(ctx.facts, ctx.as_of, ctx.rules, target, src["clauses"][0])
-        conds = []
+        sub = Ctx(ctx.facts, ctx.as_of, ctx.rules, target, default_clause(version))
+        conds: list = []
         level = _level_condition(option, target, version, ctx)
         if level:
-            if not level.get("clause"):
-                level["clause"] = version["clauses"][0]
             conds.append(level)
         if "all" in option:
             conds.append({"all": option["all"]})
@@ -489,21 +206,21 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
     versions = _versions_in_force(route, ctx)
     if not versions:
         return None
-    gate_ctx = Ctx(ctx.facts, ctx.as_of, ctx.rules, ctx.facts.get("target_title"), versions[0]["clauses"][0])
-    gate = eval_cond(route.get("when") or [], gate_ctx)
+    wanted = ctx.facts.get("target_title")
+    gate = eval_cond(route.get("when") or [], Ctx(ctx.facts, ctx.as_of, ctx.rules, wanted, default_clause(versions[0])))
     if gate.ok is False or (gate.ok is None and route.get("ask", True) is False):
         return None
     version, scope = None, Outcome(True)
     for candidate in versions:
-        scope_ctx = Ctx(ctx.facts, ctx.as_of, ctx.rules, ctx.facts.get("target_title"), candidate["clauses"][0])
-        scope = eval_cond(candidate.get("scope") or [], scope_ctx)
+        scope = eval_cond(candidate.get("scope") or [], Ctx(ctx.facts, ctx.as_of, ctx.rules, wanted,
+                                                             default_clause(candidate)))
         if scope.ok is not False:
             version = candidate
             break
     if version is None:
         return None
     src = _source_version(route, version)
-    options = [r for opt in src.get("options") or [] for r in _eval_option(opt, version, src, ctx)]
+    options = [r for opt in src.get("options") or [] for r in _eval_option(opt, version, ctx)]
     if not options:
         return None
     passing = [o for o in options if o.outcome is True]
@@ -516,19 +233,18 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
         chosen, eligible = design + undecided, None
     else:
         chosen, eligible = options, False
+    options_ok = eligible
     missing = set().union(*(o.missing for o in undecided)) if undecided else set()
     assumed = set().union(*(o.assumed for o in chosen)) if eligible is not False else set()
     assumptions = [t for o in chosen for t in o.assumptions] if eligible is not False else []
-    if eligible is None and missing:
-        missing |= assumed  # asking anyway: ask what was assumed as well
     if gate.ok is None or scope.ok is None:
         if eligible is not False:
             # who the route is for is still open: ask that first, the rest only if it applies
             eligible = None
-            missing = _all([gate, scope]).missing
+            missing = all_of([gate, scope]).missing
     trace = gate.trace + scope.trace + [t for o in chosen for t in o.outcome_trace]
     caveats = list(version.get("caveats") or [])
-    if src is not version:
+    if src is not version and not version.get("own_caveats"):
         caveats += [c for c in src.get("caveats") or [] if c not in caveats]
     for o in chosen if eligible is not False else []:
         caveats += [c for c in o.caveats if c not in caveats]
@@ -541,10 +257,11 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
     citations = _unique(list(version["clauses"]) + [t["clause"] for t in trace if t.get("clause")])
     change = None
     if version.get("change"):
+        notices = ctx.rules.notices
         older = version.get("compared_with") or [
             v["doc"] for v in route.get("versions") or []
-            if ctx.rules.notices.get(v["doc"], {}).get("date", dt.date.max) < ctx.rules.notices[version["doc"]]["date"]]
-        if any(_in_force(doc, ctx) for doc in older):
+            if notices.get(v["doc"], {}).get("date", dt.date.max) < notices[version["doc"]]["date"]]
+        if any(doc in notices and notices[doc]["date"] <= ctx.as_of for doc in older):
             change = version["change"]
     notice = ctx.rules.notices[version["doc"]]
     return {
@@ -563,15 +280,18 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
         "citations": citations,
         "missing": _ordered(missing),
         "change": change,
-        "_applies": gate.ok is True and scope.ok is True,
+        "_applies": gate.ok is True and scope.ok is True and bool(route.get("when") or version.get("scope")),
+        "_gate_open": gate.ok is None or scope.ok is None,
+        "_options_ok": options_ok,
         "_assumed": assumed,
         "_assumptions": assumptions,
         "_priority": route.get("priority", 50),
         "_date": notice["date"],
+        "_spec": route,
     }
 
 
-# ====================================================================== evaluate
+# ====================================================================== helpers
 def _unique(items: list) -> list:
     out = []
     for item in items:
@@ -602,8 +322,8 @@ def _parse_as_of(as_of: Any, messages: dict) -> tuple[dt.date, list[dict]]:
 def _fill_quotes(trace: list[dict]) -> list[dict]:
     out = []
     for entry in trace:
-        entry = dict(entry)
-        hint = entry.pop("_hint", None)
+        hint = entry.get("_hint")
+        entry = {k: v for k, v in entry.items() if not k.startswith("_")}
         quote = clause_quote(entry.get("clause"), hint)
         if quote:
             entry["quote"] = quote
@@ -627,86 +347,253 @@ def _best(candidates: list[dict], wanted: str | None, ctx: Ctx) -> dict | None:
         -r["_date"].toordinal()))
 
 
-def evaluate(facts: Any, as_of: Any = None) -> dict:
+def with_assumptions(facts: dict) -> tuple[dict, dict]:
+    """The facts with what may be assumed filled in (facts.yml ``assume``), and the
+    assumed facts with their sentences."""
+    full, assumed = dict(facts), {}
+    for name, spec in FACTS.items():
+        rule = spec.get("assume")
+        if rule and name not in full:
+            full[name] = rule["value"]
+            assumed[name] = rule.get("text", "")
+    return full, assumed
+
+
+def route_hint(route: Any, rules: Rules) -> list[str]:
+    """The route ids named by the question: an id or a list of ids (unknown ones dropped)."""
+    if not route:
+        return []
+    ids = {r["id"] for r in rules.routes}
+    asked = [route] if isinstance(route, str) else list(route) if isinstance(route, (list, tuple)) else []
+    return [r for r in asked if r in ids]
+
+
+def routes_named(text: str) -> list[str]:
+    """Route ids a question names by its words (rules/messages.yml ``route_words``)."""
+    if not isinstance(text, str) or not text:
+        return []
+    found: list[str] = []
+    for group in load_rules().messages.get("route_words") or []:
+        if any(w in text for w in group.get("words") or []):
+            found += [r for r in group.get("routes") or [] if r not in found]
+    return found
+
+
+# ====================================================================== headline
+def _choose(routes: list[dict], wanted: str | None, hint: str | None, ctx: Ctx) -> dict | None:
+    """The route the answer is about: the one asked about, else the one the facts place the
+    person in, else the best general route."""
+    if not routes:
+        return None
+    named = [r for r in routes if r["route"] in hint] if hint else []
+    others = [r for r in routes if r not in named and (r["eligible"] is True or r["_applies"])]
+    # a route named by the question's words (messages.yml route_words) is the answer unless the person is
+    # not in it and the facts place them in another one (an award route, say)
+    if named and (any(r["_applies"] for r in named) or not others):
+        if named:
+            return min(named, key=lambda r: (r["eligible"] is not True, not r["_applies"], r["_gate_open"] is False
+                                             and not r["_applies"], hint.index(r["route"])))
+    passing = [r for r in routes if r["eligible"] is True]
+    if passing:
+        return _best(passing, wanted, ctx)
+    specific = [r for r in routes if r["_applies"]]
+    # a route only considered when the person said the fact it is about (an award, a skill
+    # level, a postdoc ...) is what the question is about
+    volunteered = [r for r in specific if r["_spec"].get("ask", True) is False]
+    if volunteered:
+        return min(volunteered, key=lambda r: (not (r["eligible"] is None and r["missing"]), r["_priority"]))
+    asking = [r for r in specific if r["eligible"] is None and r["missing"]]
+    if asking:  # the person is in this route and it needs one more fact
+        return min(asking, key=lambda r: r["_priority"])
+    would_pass = [r for r in routes if r["_gate_open"] and r["_options_ok"] is True]
+    if would_pass:  # the route decides in the person's favour if they are in it: ask that
+        return min(would_pass, key=lambda r: r["_priority"])
+    design = [r for r in routes if r["by_design"]]
+    # a route left to the series' conditions fits when the person's own title places them
+    # in it; when that title is only assumed, a route the facts place them in comes first
+    fitting = [r for r in design if "current_title" not in r["_assumed"]]
+    if fitting:
+        return min(fitting, key=lambda r: (not r["_applies"], r["_priority"]))
+    if specific:
+        return min(specific, key=lambda r: r["_priority"])
+    open_gates = [r for r in routes if r["_gate_open"] and r["_options_ok"] is not False and r["missing"]]
+    if open_gates:  # whether the person is in a route that could decide is still open: ask that
+        return min(open_gates, key=lambda r: r["_priority"])
+    if design:
+        return min(design, key=lambda r: (not r["_applies"], r["_priority"]))
+    open_ = [r for r in routes if r["eligible"] is None and r["missing"]]
+    if open_:
+        return min(open_, key=lambda r: r["_priority"])
+    return min(routes, key=lambda r: r["_priority"])
+
+
+def _shown_value(name: str, value: Any, msgs: dict) -> str:
+    spec = FACTS.get(name) or {}
+    if isinstance(value, bool):
+        return msgs["bool_words"][value]
+    if isinstance(value, (int, float)):
+        return f"{value:g}{spec.get('display_unit') or spec.get('unit', '')}"
+    return str(value)
+
+
+def _reasons(route: dict, msgs: dict) -> str:
+    words = msgs["headline"]
+    trace = [t for t in route["trace"] if t.get("condition")]
+    if route["eligible"] is False:
+        failed = [t for t in trace if t.get("ok") is False]
+        parts = []
+        for t in failed[:2]:
+            if "value" in t and t.get("fact"):
+                parts.append(words["reason_failed"].format(condition=t["condition"],
+                                                           value=_shown_value(t["fact"], t["value"], msgs)))
+            else:
+                parts.append(words["reason_failed_plain"].format(condition=t["condition"]))
+        return words["joiner"].join(parts)
+    passed = [t for t in trace if t.get("ok") is True and "value" in t]
+    numeric = [t for t in passed if isinstance(t["value"], (int, float)) and not isinstance(t["value"], bool)]
+    shown = numeric or passed[-1:]
+    return words["joiner"].join(words["reason_met"].format(condition=t["condition"],
+                                                           value=_shown_value(t["fact"], t["value"], msgs))
+                                for t in shown[:2])
+
+
+def headline_of(route: dict | None, eligible: bool | None, target: str | None, missing: list[str],
+                facts: dict, rules: Rules) -> str:
+    """The first line of the answer: the verdict, its route and why."""
+    msgs = rules.messages
+    words = msgs["headline"]
+    target_text = target or words["any_title"]
+    if route is None:
+        if missing:
+            return words["open_no_route"].format(missing=join([FACTS[m]["label"] for m in missing], msgs))
+        return words["no_route"].format(target=target_text)
+    spec = route["_spec"]
+    action = (spec.get("verb") or words["default_verb"]).format(target=target_text)
+    fill = dict(route=route["name"], action=action, target=target_text, series=facts.get("series", ""))
+    if route["kind"] == "requirement":
+        return words["requirement_false"].format(reason=spec.get("reason", route["name"]).format(**fill), **fill)
+    if eligible is None and route["by_design"]:
+        return (spec.get("by_design_headline") or words["by_design"]).format(**fill)
+    if eligible is None:
+        need = join([FACTS[m]["label"] for m in missing], msgs) if missing else words["more_facts"]
+        return words["open"].format(missing=need, **fill)
+    reason = _reasons(route, msgs)
+    key = "pass" if eligible else "fail"
+    return words[key if reason else key + "_plain"].format(reason=reason, **fill)
+
+
+def other_lines(routes: list[dict], head: dict | None, target: str | None, rules: Rules) -> list[str]:
+    """At most two one-line mentions of other routes that could apply."""
+    words = rules.messages["headline"]
+    lines = []
+    for r in routes:
+        if r is head or r["kind"] != "route" or r["eligible"] is False:
+            continue
+        spec = r["_spec"]
+        t = target or r.get("target_title") or words["any_title"]
+        action = (spec.get("verb") or words["default_verb"]).format(target=t)
+        below = join(rules.messages["level_below"].get(t) or [], rules.messages)
+        if r["eligible"] is True:
+            lines.append(words["other_true"].format(route=r["name"], action=action))
+        elif head is not None and head["eligible"] is True:
+            continue  # a yes needs no "if not" alternatives
+        elif spec.get("other") and (r["by_design"] or set(r["missing"]) <= {"current_title"}):
+            lines.append(spec["other"].format(route=r["name"], target=t, below=below))
+        elif r["_applies"] and r["missing"]:
+            need = join([FACTS[m]["label"] for m in r["missing"]], rules.messages)
+            lines.append(words["other_open"].format(route=r["name"], action=action, missing=need))
+        if len(lines) >= 2:
+            break
+    return lines
+
+
+# ====================================================================== evaluate
+def evaluate(facts: Any, as_of: Any = None, route: Any = None) -> dict:
     """Evaluate eligibility for ``facts`` (raw or normalised) on ``as_of`` (date, ISO
-    string or None for today). Never raises on bad input: problems go to ``errors``."""
+    string or None for today); ``route``: the route the question asks about (id), if any.
+    Never raises on bad input: problems go to ``errors``."""
     rules = load_rules()
     msgs = rules.messages
     general = msgs.get("general") or {}
     clean, errors, notes = normalise_facts_with_notes(facts if facts is not None else {})
     day, date_errors = _parse_as_of(as_of, msgs)
     errors += date_errors
-    ctx = Ctx(clean, day, rules, clean.get("target_title"))
+    full, assumed = with_assumptions(clean)
+    ctx = Ctx(full, day, rules, full.get("target_title"))
+    wanted = clean.get("target_title")
+    hint = route_hint(route, rules)
 
-    evaluated = [r for r in (evaluate_route(route, ctx) for route in rules.routes) if r]
+    evaluated = [r for r in (evaluate_route(spec, ctx) for spec in rules.routes) if r]
     requirements = [r for r in evaluated if r["kind"] == "requirement"]
     routes = [r for r in evaluated if r["kind"] == "route"]
     shown_notes = [r for r in evaluated if r["kind"] == "note" and r["eligible"] is True]
-    wanted = clean.get("target_title")
-
     failed_req = [r for r in requirements if r["eligible"] is False]
     open_req = [r for r in requirements if r["eligible"] is None]
-    passing = [r for r in routes if r["eligible"] is True]
-    undecided = [r for r in routes if r["eligible"] is None]
-    missing: set = set()
-    for r in open_req:
-        missing |= set(r["missing"])
-    if failed_req:
-        # someone the notices exclude: nothing else matters
-        eligible, best, listed, focus = False, failed_req[0], failed_req, failed_req
-        missing = set()
-    elif passing:
-        best = _best(passing, wanted, ctx)
-        eligible = None if open_req else True
-        listed = [best] + [r for r in routes if r is not best]
-        focus = [best]
-    elif undecided:
-        eligible = None
-        asking = [r for r in undecided if r["missing"]]
-        for r in asking:
-            missing |= set(r["missing"])
-        if asking:
-            for r in requirements:
-                missing |= r["_assumed"]  # "who may apply" is asked first when asking anyway
-        if wanted is None and asking:
-            missing.add("target_title")
-        # a route is named only when the notices leave the case to the series' conditions
-        by_design = [r for r in undecided if r["by_design"]]
-        best = _best(by_design, wanted, ctx) if by_design else None
-        listed = undecided + [r for r in routes if r["eligible"] is False]
-        focus = [r for r in undecided if r["_applies"]]
-    else:
-        eligible = False if routes else None
-        best, listed, focus = None, routes, routes
 
+    missing: set = set()
+    if failed_req:
+        # someone the notices exclude (or a title obtained by examination): that is the answer
+        head, eligible = failed_req[0], False
+    else:
+        head = _choose(routes, wanted, hint, ctx)
+        eligible = head["eligible"] if head else (False if routes else None)
+        if head is not None and eligible is None:
+            missing |= set(head["missing"])
+            if head["by_design"] and head["_spec"].get("id") != "ordinary_review" and wanted is None:
+                missing.add("target_title")
+        for r in open_req:
+            missing |= set(r["missing"])
+        if missing:
+            eligible = None
+        if wanted is None and eligible is not True:
+            # nothing decides without the title wanted: ask that first
+            head, eligible, missing = None, None, {"target_title"}
+    target = wanted or (head["target_title"] if head and eligible is True else None)
+    ordered_missing = _ordered(missing) if eligible is None else []
+
+    # assumptions: only those the verdict rests on
+    touched = {t.get("fact") for r in ([head] if head else []) + requirements for t in r["trace"]}
+    assumption_texts = [text for name, text in assumed.items() if name in touched and text]
+    if head is not None and eligible is not False:
+        assumption_texts += [t for t in head["_assumptions"] if t not in assumption_texts]
+    if eligible is False:
+        assumption_texts = [text for name, text in assumed.items()
+                            if name in {t.get("fact") for t in (head or {}).get("trace", [])} and text]
+
+    if failed_req:
+        listed, ruled_out = [head], []
+    else:
+        listed = ([head] if head else []) + [r for r in routes if r is not head and r["eligible"] is not False]
+        ruled_out = [r for r in routes if r is not head and r["eligible"] is False]
     caveats: list[str] = []
     if not evaluated:
         caveats.append(general.get("no_notice", ""))
     if wanted is None and eligible is not False and routes:
         caveats.append(general.get("unknown_target", ""))
-    for r in focus + ([] if failed_req else open_req) + shown_notes:
-        if r["eligible"] is not False or r in failed_req:
-            caveats += r["caveats"]
+    for r in ([head] if head else []) + shown_notes:
+        caveats += [c for c in r["caveats"] if c not in assumption_texts]
     caveats += notes
     if evaluated:
         caveats.append(general.get("not_in_force_note", ""))
-    changes = [r["change"] for r in focus + shown_notes if r.get("change")]
-    assumed_req = [r for r in requirements if r["eligible"] is True and r["_assumed"]]
-    if not failed_req:
-        caveats[-1:-1] = [c for r in assumed_req for c in r["_assumptions"]]
-    cited_req = failed_req or open_req or assumed_req
-    citations = [c for r in focus + cited_req + shown_notes for c in r["citations"]]
-    target = wanted or (best["target_title"] if best and eligible is not False else None)
-    notice_used = best["notice"] if best else (max(evaluated, key=lambda r: r["_date"])["notice"]
-                                              if evaluated else None)
+    changes = [r["change"] for r in ([head] if head else []) + shown_notes if r.get("change")]
+    citations = [c for r in ([head] if head else []) + shown_notes for c in r["citations"]]
+    if eligible is not False:
+        citations += [c for r in requirements if r is not head and (r["_assumed"] or any(
+            t.get("fact") in assumed for t in r["trace"])) for c in r["citations"]]
+    notice_used = head["notice"] if head else (max(evaluated, key=lambda r: r["_date"])["notice"]
+                                               if evaluated else None)
     return {
         "eligible": eligible,
         "target_title": target,
-        "route": best["route"] if best else None,
-        "route_name": best["name"] if best else None,
+        "route": head["route"] if head else None,
+        "route_name": head["name"] if head else None,
+        "headline": headline_of(head, eligible, target, ordered_missing, clean, rules),
+        "others": [] if failed_req else other_lines(listed, head, target, rules),
+        "assumptions": assumption_texts,
         "routes": [_public(r) for r in listed],
+        "ruled_out": [_public(r) for r in ruled_out],
         "caveats": _unique(caveats),
-        "missing": _ordered(missing) if eligible is None else [],
+        "missing": ordered_missing,
         "notice_used": notice_used,
         "notice_title": rules.notices[notice_used]["title"] if notice_used else None,
         "as_of": day.isoformat(),
@@ -728,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Check eligibility for a professional title.")
     parser.add_argument("--facts", required=True, help="facts as a JSON object")
     parser.add_argument("--as-of", dest="as_of", default=None, help="date YYYY-MM-DD (default today)")
+    parser.add_argument("--route", default=None, help="the route asked about (route id)")
     args = parser.parse_args(argv)
     try:
         raw = json.loads(args.facts)
@@ -737,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(raw, dict):
         print(general.get("bad_json", ""), file=sys.stderr)
         return 2
-    result = evaluate(raw, args.as_of)
+    result = evaluate(raw, args.as_of, args.route)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 

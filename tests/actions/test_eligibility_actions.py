@@ -182,3 +182,61 @@ def test_a_resumed_form_asks_its_open_question_again():
     messages, events = run_action(ActionAskQuestionsDone(), tracker)
     asked = _slots(events)["requested_slot"]
     assert asked in FACTS and messages and messages[0]["text"] == FACTS[asked]["question"]
+
+
+# ---- issue 14: route-scoped headline first, clause second; corrections and follow-ups
+_AFTER_VERDICT = {"education": "大专", "employer_type": "非公", "years_worked": 6, "target_title": "中级",
+                  "asked_route": ["non_public_direct", "township_direct_intermediate", "civil_servant_transfer"]}
+
+
+def _payload(messages):
+    return next(m["custom"]["eligibility"] for m in messages if m.get("custom", {}).get("eligibility"))
+
+
+def test_first_line_is_the_route_verdict_and_the_second_its_clause():
+    messages, _ = run_action(ActionCheckEligibility(), make_tracker("大专在民营企业干了6年能直接报中级吗", "check_eligibility"))
+    lines = text_of(messages).split("\n")
+    assert lines[0] == "不可以直接申报中级：按非公领域直接申报，需大学专科毕业且从事专业技术工作满8年，您6年。"
+    assert lines[1].startswith("依据《2024年包头市职称评审工作通知》第四部分第（六）项")
+    assert any(line.startswith("另外，如已取得助理级职称") for line in lines[2:4])
+    payload = _payload(messages)
+    assert payload["eligible"] is False and payload["route_id"] == "non_public_direct" and payload["missing"] == []
+    assert payload["routes"][0] == {"id": "non_public_direct", "name": "非公领域直接申报", "eligible": False,
+                                    "target_title": "中级", "ruled_out": False}
+    assert any(r["ruled_out"] for r in payload["routes"]) and isinstance(payload["assumptions"], list)
+
+
+def test_a_verdict_that_rests_on_assumptions_says_them():
+    messages, _ = run_action(ActionCheckEligibility(), make_tracker("全日制硕士毕业两年了能直接认定中级吗", "check_eligibility"))
+    payload = _payload(messages)
+    assert payload["eligible"] is True and payload["route_id"] == "recognition"
+    assert any("在职" in a for a in payload["assumptions"])
+    assert "说明：" in text_of(messages)
+
+
+@pytest.mark.parametrize("text, intent", [("退休了还能评职称吗", "ask_exclusions"), ("我是公务员能评职称吗", "check_eligibility")])
+def test_exclusions_decide_false_with_the_clause(text, intent):
+    action = ActionAnswerPolicy() if intent != "check_eligibility" else ActionCheckEligibility()
+    messages, _ = run_action(action, make_tracker(text, intent))
+    payload = _payload(messages)
+    assert payload["eligible"] is False and payload["route_id"] == "applicant_scope"
+    assert "nm-2022:一/（四）" in citations_of(messages)
+
+
+def test_correction_after_a_verdict_re_decides_without_starting_over():
+    messages, events = run_action(ActionAnswerPolicy(), make_tracker("不对，我是本科", "inform", slots=_AFTER_VERDICT))
+    payload = _payload(messages)
+    assert payload["eligible"] is True and payload["route_id"] == "non_public_direct"
+    assert text_of(messages).startswith("可以直接申报中级")
+    assert _slots(events)["education"] == "本科"
+
+
+@pytest.mark.parametrize("intent", ["inform", "check_eligibility"])
+def test_follow_up_about_another_title_keeps_the_facts(intent):
+    action = ActionAnswerPolicy() if intent == "inform" else ActionCheckEligibility()
+    slots = dict(_AFTER_VERDICT, education="本科")
+    messages, events = run_action(action, make_tracker("如果是副高呢", intent, slots=slots))
+    payload = _payload(messages)
+    assert payload["target_title"] == "副高级" and payload["eligible"] is False
+    assert text_of(messages).split("\n")[0] == ("不可以直接申报副高级：按非公领域直接申报，"
+                                                "需大学本科毕业且从事专业技术工作满12年，您6年。")

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from policy_kb.rule_data import load_rules
 from policy_kb.checklist import (build_checklist, check_list_against_kb, evaluate_condition,
                                  load_materials, normalise_text)
 from policy_kb.facts import FACTS, normalise_fact
@@ -110,8 +111,8 @@ def test_conditions_use_known_facts_and_values():
         conds = [entry.get("when")] + [n.get("when") for n in entry.get("notes_when") or []]
         for cond in conds:
             for leaf in walk_conditions(cond):
-                if "table" in leaf:
-                    assert leaf["table"] in DATA["tables"]
+                if "series_level_in" in leaf:
+                    assert leaf["series_level_in"] in load_rules().sets
                 elif "fact" in leaf:
                     spec = FACTS[leaf["fact"]]
                     for value in ([leaf["is"]] if "is" in leaf else []) + leaf.get("in", []):
@@ -130,7 +131,7 @@ def test_conditions_use_known_facts_and_values():
 
 
 def test_three_valued_conditions():
-    tables = DATA["tables"]
+    tables = None
     unknown: set = set()
     assert evaluate_condition({"table": "exam_combined"}, {"series": "卫生", "target_title": "副高级"}, tables, unknown) is True
     assert evaluate_condition({"table": "exam_combined"}, {"series": "经济", "target_title": "正高级"}, tables, unknown) is False

@@ -17,7 +17,7 @@ def _as_text(items) -> str:
 
 def check_case(case: dict) -> list[str]:
     """Differences between the evaluator's answer and the case's expectation."""
-    result = evaluate(case.get("facts") or {}, str(case["as_of"]) if case.get("as_of") else None)
+    result = evaluate(case.get("facts") or {}, str(case["as_of"]) if case.get("as_of") else None, case.get("asked"))
     expect = case.get("expect") or {}
     problems = []
     for key in ("eligible", "route", "target_title", "notice_used"):
@@ -39,10 +39,15 @@ def check_case(case: dict) -> list[str]:
         for word in expect.get(key, []):
             if word not in text:
                 problems.append(f"{field} lack {word!r}: {result[field]}")
+    for key in ("assumptions", "headline"):
+        text = _as_text(result[key]) if isinstance(result[key], list) else result[key]
+        for word in expect.get(key, []):
+            if word not in text:
+                problems.append(f"{key} lack {word!r}: {result[key]}")
     for word in expect.get("no_caveats", []):
         if word in _as_text(result["caveats"]):
             problems.append(f"caveats should not mention {word!r}")
-    listed = {r["route"]: r["eligible"] for r in result["routes"]}
+    listed = {r["route"]: r["eligible"] for r in result["routes"] + result["ruled_out"]}
     for route, value in (expect.get("routes") or {}).items():
         if route not in listed:
             problems.append(f"route {route} not listed ({sorted(listed)})")

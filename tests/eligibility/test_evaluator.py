@@ -59,7 +59,7 @@ def test_bad_fact_is_named_and_then_asked_again():
     result = evaluate({"status": "在职", "education": "小学", "target_title": "中级"}, "2025-01-01")
     assert [e["fact"] for e in result["errors"]] == ["education"]
     assert "学历" in result["errors"][0]["message"]
-    assert "education" in result["missing"]
+    assert "education" not in result["facts"] and result["eligible"] is None and result["missing"]
 
 
 def test_negative_years_named_in_error():

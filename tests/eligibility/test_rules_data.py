@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from policy_kb import paths
-from policy_kb.eligibility import OPS, _squash, load_rules
+from policy_kb.conditions import LEVEL_OPS, OPS
+from policy_kb.eligibility import _squash, default_clause, load_rules
 from policy_kb.facts import FACTS
 from policy_kb.parser import parse_file
 
@@ -59,19 +60,27 @@ def _all_checks():
             src = next(v for v in versions if v["doc"] == version["uses"]) if version.get("uses") else version
             for clause in version["clauses"]:
                 yield route["id"], version["doc"], clause, None, None
-            for leaf, clause, quote in _leaves(route.get("when") or [], version["clauses"][0]):
+            for leaf, clause, quote in _leaves(route.get("when") or [], default_clause(versions[0])):
                 yield route["id"], version["doc"], clause, quote, leaf
-            for leaf, clause, quote in _leaves(version.get("scope") or [], version["clauses"][0]):
+            for leaf, clause, quote in _leaves(version.get("scope") or [], default_clause(version)):
                 yield route["id"], version["doc"], clause, quote, leaf
             for option in src.get("options") or []:
                 for key in ("all", "any"):
-                    for leaf, clause, quote in _leaves({key: option.get(key) or []}, src["clauses"][0]):
+                    for leaf, clause, quote in _leaves({key: option.get(key) or []}, default_clause(version)):
                         yield route["id"], version["doc"], clause, quote, leaf
             if version.get("level_clause"):
                 yield route["id"], version["doc"], version["level_clause"], version.get("level_quote"), None
     for name, data in RULES.sets.items():
         for clause in data.get("clauses") or []:
             yield f"set {name}", "", clause, None, None
+        for entry in data.get("by_date") or []:
+            assert entry["doc"] in RULES.notices, (name, entry)
+            yield f"set {name}", entry["doc"], entry["clause"], entry.get("quote"), None
+    for name, data in RULES.params.items():
+        for entry in data["by_date"]:
+            assert entry["doc"] in RULES.notices, (name, entry)
+            assert isinstance(entry["value"], (int, float)), (name, entry)
+            yield f"param {name}", entry["doc"], entry["clause"], entry.get("quote"), None
 
 
 CHECKS = list(_all_checks())
@@ -116,7 +125,11 @@ def test_clause_ids_exist_in_kb():
 
 def test_conditions_use_known_facts_ops_and_sets():
     for route, doc, _clause, _quote, leaf in CHECKS:
-        if leaf is None or "as_of_lte" in leaf or "as_of_gte" in leaf or "target_in" in leaf:
+        if leaf is None or {"as_of_lte", "as_of_gte", "target_in", "notice_in_force"} & set(leaf):
+            continue
+        levels = [op for op in LEVEL_OPS if op in leaf]
+        if levels:
+            assert leaf[levels[0]] in RULES.sets, (route, leaf)
             continue
         assert leaf.get("fact") in FACTS, (route, doc, leaf)
         ops = [op for op in OPS if op in leaf]
@@ -129,7 +142,10 @@ def test_conditions_use_known_facts_ops_and_sets():
             for v in value if isinstance(value, list) else [value]:
                 assert v in spec["values"], (route, doc, leaf)
         elif spec["type"] == "number":
-            assert isinstance(value, (int, float)), (route, leaf)
+            if isinstance(value, dict):
+                assert value.get("param") in RULES.params, (route, leaf)
+            else:
+                assert isinstance(value, (int, float)), (route, leaf)
 
 
 def test_versions_name_known_notices_and_targets():
@@ -158,5 +174,6 @@ def test_changes_are_one_sentence():
 
 
 def test_evaluator_holds_no_user_wording():
-    code = (ROOT / "policy_kb" / "eligibility.py").read_text(encoding="utf-8")
-    assert not re.search(r"[\u4e00-\u9fff]", code)
+    for name in ("eligibility.py", "conditions.py", "rule_data.py"):
+        code = (ROOT / "policy_kb" / name).read_text(encoding="utf-8")
+        assert not re.search(r"[\u4e00-\u9fff]", code), name
