@@ -21,10 +21,14 @@ def test_synonyms_widen_the_overlap():
     assert wide > plain
 
 
-def test_the_selector_confidence_decides_when_words_do_not():
-    ranking = [{"point": "materials_paper", "confidence": 0.95}, {"point": "materials_copies", "confidence": 0.03}]
-    best, _ = PointIndex(POINTS).decide("那张表格用啥规格的", ranking)
-    assert best and best.point["id"] == "materials_paper"
+def test_the_selector_decides_between_points_the_words_cannot_tell_apart():
+    points = [{"id": "copies_submission", "questions": ["送审表要交几份", "送审表交多少份"]},
+              {"id": "copies_review", "questions": ["评审表要交几份", "评审表交多少份"]}]
+    for chosen in ("copies_submission", "copies_review"):
+        other = next(p["id"] for p in points if p["id"] != chosen)
+        ranking = [{"point": chosen, "confidence": 0.3}, {"point": other, "confidence": 0.05}]
+        best, _ = PointIndex(points).decide("那个表要交几份", ranking)
+        assert best and best.point["id"] == chosen
 
 
 def test_nothing_close_decides_nothing_and_offers_little():
