@@ -73,20 +73,28 @@ def answers(quick: bool) -> dict:
     return result
 
 
-def blind(quick: bool) -> dict:
-    from bench import blind as blind_set
+def _through_stack(part: str, what: str, score) -> dict:
+    """Run `score(send)` against a private stack (send(message, sender) -> REST messages) and
+    save its result as the bench part `part`."""
     from bench.stack import start_stack
 
     if not MODEL.exists():
         raise SystemExit(f"No trained model at {MODEL}: run `make train` first.")
-    print("==> blind: the blind question set through the REST channel", flush=True)
+    print(f"==> {part}: {what} through the REST channel", flush=True)
     stack = start_stack()
     try:
-        result = blind_set.run(stack.send) | {"meta": meta()}
+        result = score(lambda message, sender: stack.send(message, sender=sender)) | {"meta": meta()}
     finally:
         stack.stop()
         shutil.rmtree(stack.tmp, ignore_errors=True)
-    report.save("blind", result)
+    report.save(part, result)
+    return result
+
+
+def blind(quick: bool) -> dict:
+    from bench import blind as blind_set
+
+    result = _through_stack("blind", "the blind question set", blind_set.run)
     s = result["summary"]
     print(f"  clause right {s['clause_right']:.1%}, key fact said {s['fact_said']:.1%}, in the first 80 "
           f"characters {s['fact_first']:.1%}, median reply {s['median_chars']} characters", flush=True)
@@ -124,19 +132,8 @@ def train(quick: bool) -> dict:
 
 def eligibility(quick: bool) -> dict:
     from bench import eligibility as elig
-    from bench.stack import start_stack
 
-    if not MODEL.exists():
-        raise SystemExit(f"No trained model at {MODEL}: run `make train` first.")
-    print("==> eligibility: one-turn questions and form conversations through the REST channel", flush=True)
-    stack = start_stack()
-    try:
-        result = elig.run(lambda message, sender: stack.send(message, sender=sender)) | {"meta": meta()}
-    finally:
-        stack.stop()
-        shutil.rmtree(stack.tmp, ignore_errors=True)
-    report.save("eligibility", result)
-    return result
+    return _through_stack("eligibility", "one-turn questions and form conversations", elig.run)
 
 
 PARTS = {"answers": answers, "blind": blind, "nlu": nlu, "kb": kb, "train": train, "eligibility": eligibility}
