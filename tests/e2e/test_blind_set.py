@@ -18,13 +18,14 @@ FLOORS = {"clause_right": 0.0, "fact_said": 0.0, "fact_first": 0.0}
 MAX_MEDIAN_CHARS = 150
 
 
-def test_blind_set_is_not_training_data():
+def test_blind_and_dev_sets_are_not_training_data():
     from bot.faq_data import training_data_paths
 
     training = "".join(p.read_text(encoding="utf-8") for d in training_data_paths() for p in Path(d).rglob("*.yml"))
     training += "".join(p.read_text(encoding="utf-8") for p in (ROOT / "policy_kb" / "answers").glob("*.yml"))
-    leaked = [c["q"] for c in blind.questions() if c["q"] in training]
-    assert not leaked, f"blind questions copied into training data or answer points: {leaked}"
+    for path in (blind.BLIND_FILE, blind.DEV_FILE):
+        leaked = [c["q"] for c in blind.questions(path) if c["q"] in training]
+        assert not leaked, f"{path.name}: questions copied into training data or answer points: {leaked}"
 
 
 def test_blind_set_scores(stack):
