@@ -23,6 +23,7 @@ class Settings:
     tracker_db: Path = var_paths.tracker_db({})
     kb_path: Path | None = None  # None: policy_kb.paths.db_path()
     rasa_timeout: float = 30.0
+    public_origin: str = ""  # PUBLIC_WEB_URL's scheme://host:port (behind a reverse proxy)
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -36,7 +37,11 @@ class Settings:
         except ValueError:
             raise SystemExit(f"WEB_PORT={env.get('WEB_PORT')!r} is not a port number: set it to a number such as 8000.")
         kb = env.get("POLICY_KB_DB")
+        from urllib.parse import urlsplit
+
+        public = urlsplit(env.get("PUBLIC_WEB_URL") or "")
         return cls(
+            public_origin=f"{public.scheme}://{public.netloc}" if public.scheme and public.netloc else "",
             host=env.get("WEB_HOST") or "127.0.0.1",
             port=port,
             rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),

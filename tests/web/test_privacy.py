@@ -50,3 +50,30 @@ def test_huge_and_hostile_input_is_fast_and_safe():
     masked = mask_pii(text)
     assert "<script>138****5678</script>" in masked
     assert masked.count("X") == 5000 and "1" * 17 not in masked
+
+
+# Spellings from issue 15 that the staff console showed unmasked: spaces, dashes, dots,
+# full-width forms and zero-width characters inside the number.
+@pytest.mark.parametrize("text, raw", [
+    ("身份证 110101-19900307-8515", "110101199003078515"),
+    ("身份证110101 1990 0307 8515", "110101199003078515"),
+    ("身份证１１０１０１－１９９００３０７－８５１５", "110101199003078515"),
+    ("身份证1101011990\u200b03078515", "110101199003078515"),
+    ("手机138.1234.5678", "13812345678"),
+    ("手机138－1234－5678", "13812345678"),
+    ("手机138\u200b1234\u200d5678", "13812345678"),
+    ("手机1 3 8 1 2 3 4 5 6 7 8", "13812345678"),
+    ("手机138\u30001234\u30005678", "13812345678"),
+    ("2024.06.01 13812345678 来电", "13812345678"),
+])
+def test_masks_numbers_written_with_separators(text, raw):
+    from policy_kb.privacy import normalised_digits
+
+    masked = mask_pii(text)
+    assert raw not in normalised_digits(masked), masked
+    assert "*" in masked
+
+
+def test_separated_landlines_and_dates_stay_readable():
+    for text in ("服务热线：0472-6169341 0472-6169343", "2024.06.01-2024.06.30", "第3.5条 12 份"):
+        assert mask_pii(text) == text
