@@ -41,11 +41,11 @@ def _is_tracker(path, stack) -> bool:
 
 
 def _wechat_send(stack, text: str) -> None:
-    ts, nonce = "1700000000", "9191"
+    ts, nonce = str(int(time.time())), "9191"
     sig = hashlib.sha1("".join(sorted([WECHAT_TOKEN, ts, nonce])).encode()).hexdigest()
     xml = ("<xml><ToUserName><![CDATA[gh]]></ToUserName><FromUserName><![CDATA[oPrivacy1]]></FromUserName>"
-           f"<CreateTime>1700000001</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-           f"<Content><![CDATA[{text}]]></Content><MsgId>8000001</MsgId></xml>")
+           f"<CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+           f"<Content><![CDATA[{text}]]></Content><MsgId>{time.time_ns()}</MsgId></xml>")
     url = f"{stack.rasa_url}/webhooks/wechat/webhook?signature={sig}&timestamp={ts}&nonce={nonce}"
     reply = http("POST", url, xml.encode(), content_type="text/xml")
     assert reply.status == 200, reply.text[:300]
