@@ -1,6 +1,8 @@
 """Build the aiohttp application: routes, middlewares, shared objects."""
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 from aiohttp import web
 
@@ -27,7 +29,24 @@ async def security_headers(request: web.Request, handler):
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "kb": request.app[KB_PROVIDER].available()})
+    """Green only when the knowledge base passes its checks (quick_check and a known clause,
+    policy_kb.kb.KB.health) and the action server answers (when one is configured)."""
+    checks = {"kb": await asyncio.to_thread(request.app[KB_PROVIDER].health),
+              "action_server": await _action_server_health(request)}
+    ok = all(check["ok"] for check in checks.values() if check is not None)
+    body = {"status": "ok" if ok else "fail", **{k: v for k, v in checks.items() if v is not None}}
+    return web.json_response(body, status=200 if ok else 503)
+
+
+async def _action_server_health(request: web.Request) -> dict | None:
+    url = request.app[SETTINGS].action_health_url
+    if not url:
+        return None
+    try:
+        async with request.app[HTTP].get(url, timeout=aiohttp.ClientTimeout(total=3)) as resp:
+            return {"ok": resp.status == 200, "detail": f"HTTP {resp.status}"}
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        return {"ok": False, "detail": f"not reachable: {type(exc).__name__}"}
 
 
 async def _http_session(app: web.Application):

@@ -23,6 +23,7 @@ class Settings:
     tracker_db: Path = var_paths.tracker_db({})
     kb_path: Path | None = None  # None: policy_kb.paths.db_path()
     rasa_timeout: float = 30.0
+    action_health_url: str = ""  # the action server's /health (ACTION_PORT); "" = not checked
     public_origin: str = ""  # PUBLIC_WEB_URL's scheme://host:port (behind a reverse proxy)
 
     @classmethod
@@ -40,7 +41,9 @@ class Settings:
         from urllib.parse import urlsplit
 
         public = urlsplit(env.get("PUBLIC_WEB_URL") or "")
+        action_port = (env.get("ACTION_PORT") or "").strip()
         return cls(
+            action_health_url=f"http://127.0.0.1:{action_port}/health" if action_port.isdigit() else "",
             public_origin=f"{public.scheme}://{public.netloc}" if public.scheme and public.netloc else "",
             host=env.get("WEB_HOST") or "127.0.0.1",
             port=port,

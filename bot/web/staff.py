@@ -75,6 +75,10 @@ async def api_search(request: web.Request) -> web.Response:
     kb = _kb(request)
     filters = _filters(request, kb)
     results = kb.search(query, limit=_limit(request), **filters)
+    if not results:
+        health = await asyncio.to_thread(kb.health)
+        if not health["ok"]:   # no results because the file is damaged: say so
+            raise BadRequest("政策知识库文件损坏或不可读，请运行 python -m policy_kb build 重建后再检索。", status=503)
     return json_ok({"query": query, "filters": filters, "results": results})
 
 
