@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     app[SETTINGS] = settings
     app[KB_PROVIDER] = KBProvider(settings.kb_path)
+    auth.setup(app)
     app.cleanup_ctx.append(_http_session)
 
     r = app.router

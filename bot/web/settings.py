@@ -24,6 +24,9 @@ class Settings:
     kb_path: Path | None = None  # None: policy_kb.paths.db_path()
     rasa_timeout: float = 30.0
     action_health_url: str = ""  # the action server's /health (ACTION_PORT); "" = not checked
+    auth_failures_per_minute: int = 20  # wrong staff tokens per client per minute before 429
+    pdf_workers: int = 2        # PDFs rendered at once by the one warm browser
+    pdf_queue: int = 8          # PDFs waiting beyond those; more get 503
     public_origin: str = ""  # PUBLIC_WEB_URL's scheme://host:port (behind a reverse proxy)
 
     @classmethod
@@ -42,7 +45,15 @@ class Settings:
 
         public = urlsplit(env.get("PUBLIC_WEB_URL") or "")
         action_port = (env.get("ACTION_PORT") or "").strip()
+
+        def number(name: str, default: int) -> int:
+            raw = (env.get(name) or "").strip()
+            return int(raw) if raw.isdigit() else default
+
         return cls(
+            auth_failures_per_minute=number("STAFF_AUTH_FAILURES_PER_MINUTE", 20),
+            pdf_workers=max(1, number("PDF_WORKERS", 2)),
+            pdf_queue=number("PDF_QUEUE", 8),
             action_health_url=f"http://127.0.0.1:{action_port}/health" if action_port.isdigit() else "",
             public_origin=f"{public.scheme}://{public.netloc}" if public.scheme and public.netloc else "",
             host=env.get("WEB_HOST") or "127.0.0.1",
