@@ -312,7 +312,7 @@ def launch() -> int:
     try:
         print(f"==> Starting the action server on port {action_port}", flush=True)
         action_cmd = [str(VENV_BIN / "python"), "-m", "bot.action_server", "--port", str(action_port),
-                      "--actions", "actions"] + (["--cors", origin] if origin else [])
+                      "--actions", env.get("ACTIONS_PACKAGE") or "actions"] + (["--cors", origin] if origin else [])
         actions = stack.start("action server", action_cmd, env)
         _wait_http(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
 

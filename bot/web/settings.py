@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot import var_paths
 
@@ -22,6 +23,7 @@ class Settings:
     staff_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     tracker_db: Path = var_paths.tracker_db({})
     kb_path: Path | None = None  # None: policy_kb.paths.db_path()
+    tracker_source: Any = None   # bot.web.conversations.TrackerSource; None: the tracker_db file
     rasa_timeout: float = 30.0
     action_health_url: str = ""  # the action server's /health (ACTION_PORT); "" = not checked
     auth_failures_per_minute: int = 20  # wrong staff tokens per client per minute before 429
@@ -61,5 +63,12 @@ class Settings:
             rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
             staff_token=token,
             tracker_db=var_paths.tracker_db(env),
+            tracker_source=_tracker_source(env),
             kb_path=Path(kb) if kb else None,
         )
+
+
+def _tracker_source(env):
+    from bot.web.conversations import current
+
+    return current(env)

@@ -107,5 +107,12 @@ async def api_history(request: web.Request) -> web.Response:
 
 
 async def api_unanswered(request: web.Request) -> web.Response:
-    path = request.app[SETTINGS].tracker_db
-    return json_ok(await asyncio.to_thread(unanswered, path))
+    settings = request.app[SETTINGS]
+    source = settings.tracker_source
+    if source is None or source.sqlite_path is not None:
+        path = source.sqlite_path if source is not None else settings.tracker_db
+        return json_ok(await asyncio.to_thread(unanswered, path))
+    if source.sql_url:
+        return json_ok(await asyncio.to_thread(unanswered, None, 200, source.sql_url))
+    return json_ok({"available": False, "items": [], "total": 0,
+                    "message": f"对话存储（{source.unsupported}）无法在工作台读取。"})
