@@ -7,9 +7,10 @@ import aiohttp
 from aiohttp import web
 
 from bot.web import auth, chat, public_api, staff
-from bot.web.appkeys import HTTP, KB_PROVIDER, SETTINGS
+from bot.web.appkeys import HTTP, KB_PROVIDER, PDF, SETTINGS
 from bot.web.errors import error_middleware
 from bot.web.kb_access import KBProvider
+from bot.web.pdf import PdfRenderer
 from bot.web.render import STATIC
 from bot.web.settings import MAX_BODY_BYTES, Settings
 
@@ -55,6 +56,10 @@ async def _http_session(app: web.Application):
     await app[HTTP].close()
 
 
+async def _close_pdf(app: web.Application) -> None:
+    await app[PDF].close()
+
+
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
     app = web.Application(
@@ -64,6 +69,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[SETTINGS] = settings
     app[KB_PROVIDER] = KBProvider(settings.kb_path)
     auth.setup(app)
+    app[PDF] = PdfRenderer(settings.pdf_workers, settings.pdf_queue)
+    app.on_cleanup.append(_close_pdf)
     app.cleanup_ctx.append(_http_session)
 
     r = app.router

@@ -366,3 +366,30 @@ def test_cross_site_chat_posts_are_refused(http, headers):
     resp = http.request("POST", "/api/chat", body, headers)
     assert resp.status in (403, 415), (resp.status, resp.text)
     assert CHINESE.search(resp.json()["error"])
+
+
+def test_checklist_pdfs_share_one_warm_browser_with_a_bounded_queue(servers, tracker_db):
+    """Concurrent /checklist.pdf requests: one Chromium for all, at most workers + queue
+    accepted at once, the rest told to retry (503 with Retry-After), never a crash."""
+    import concurrent.futures
+    import secrets
+
+    from bot.web.app import create_app
+    from bot.web.appkeys import PDF
+    from bot.web.settings import Settings
+    from tests.web.conftest import Http
+
+    settings = Settings(host="127.0.0.1", port=0, rasa_url="http://127.0.0.1:9",
+                        staff_token=secrets.token_urlsafe(8), tracker_db=tracker_db, pdf_workers=1, pdf_queue=1)
+    app = create_app(settings)
+    http = Http(f"http://127.0.0.1:{servers.serve(app)}")
+    url = "/checklist.pdf?target_title=" + quote("中级")
+    first = http.request("GET", url)
+    assert first.status == 200 and first.body.startswith(b"%PDF"), first.text[:300]
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(lambda _: http.request("GET", url), range(6)))
+    statuses = sorted(r.status for r in replies)
+    assert set(statuses) <= {200, 503} and 200 in statuses and 503 in statuses, statuses
+    busy = next(r for r in replies if r.status == 503)
+    assert busy.headers["Retry-After"] == "5" and "排队" in busy.json()["error"]
+    assert app[PDF].launches == 1, "each PDF started its own browser"
