@@ -1,4 +1,4 @@
-"""python -m bench [all|answers|nlu|kb|train|report] [--quick]
+"""python -m bench [all|answers|nlu|kb|train|ops|report] [--quick]
 
 `all` runs every part, then `report`. --quick: fewer messages, no cross-validation (a
 smoke run of the machinery, not figures to publish).
@@ -102,7 +102,16 @@ def train(quick: bool) -> dict:
     return result
 
 
-PARTS = {"answers": answers, "nlu": nlu, "kb": kb, "train": train}
+def ops(quick: bool) -> dict:
+    from bench import ops as ops_bench
+
+    print("==> ops: start-up, first reply, recovery after kills, 32 WeChat senders", flush=True)
+    result = ops_bench.run(quick) | {"meta": meta()}
+    report.save("ops", result)
+    return result
+
+
+PARTS = {"answers": answers, "nlu": nlu, "kb": kb, "train": train, "ops": ops}
 
 
 def main(argv: list[str] | None = None) -> int:

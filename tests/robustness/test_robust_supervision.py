@@ -1,7 +1,7 @@
 """Run like a public service (issue 15): supervision, warm start, secrets, exposure.
 
 A stack of its own (two Rasa processes, WeChat configured, Rasa HTTP API off as by default)
-on ports 19600-19699. Processes are killed for real (SIGKILL) and the assistant must keep
+on ports 19700-19799. Processes are killed for real (SIGKILL) and the assistant must keep
 answering while the launcher restarts them.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.conftest import RunningStack, reply_text
 from tests.robustness.conftest import RASA_TOKEN, WECHAT_TOKEN, http, need_model
 
 pytestmark = pytest.mark.stack
-PORTS = {"RASA_PORT": 19605, "ACTION_PORT": 19655, "WEB_PORT": 19680}
+PORTS = {"RASA_PORT": 19705, "ACTION_PORT": 19755, "WEB_PORT": 19780}
 QUESTION = "送审表要几份？"
 
 
