@@ -223,19 +223,29 @@ class Stack:
 
 
 def private_var(env: dict) -> None:
-    """var/ (and the tracker's folder) 0700, the files in them 0600: conversations and logs
-    hold personal data. The launcher's umask (0077) keeps new files private too."""
+    """var/ 0700 and its files 0600: conversations and logs hold personal data. The
+    launcher's umask (0077) keeps new files private too. A tracker or lock file elsewhere
+    (TRACKER_DB, LOCK_DB) is made 0600, its folder 0700 only when it is ours and not a
+    shared one such as /tmp (sticky bit)."""
+    import stat
+
     os.umask(0o077)
-    folders = {ROOT / "var", var_paths.tracker_db(env).parent, var_paths.lock_db(env).parent}
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
+    var = ROOT / "var"
+    var.mkdir(parents=True, exist_ok=True)
+    files = [p for p in var.iterdir() if p.is_file() and not p.is_symlink()]
+    folders = [var]
+    for path in (var_paths.tracker_db(env), var_paths.lock_db(env)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files += [path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        info = path.parent.stat()
+        if info.st_uid == os.getuid() and not info.st_mode & stat.S_ISVTX:
+            folders.append(path.parent)
+    for path in [*folders, *files]:
         try:
-            folder.chmod(0o700)
-            for path in folder.iterdir():
-                if path.is_file() and not path.is_symlink():
-                    path.chmod(0o600)
+            if path.exists():
+                path.chmod(0o700 if path.is_dir() else 0o600)
         except OSError as exc:
-            log(f"could not make {folder} private: {exc}")
+            log(f"could not make {path} private: {exc}")
 
 
 def web_origin(env: dict) -> str:

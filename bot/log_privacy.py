@@ -10,8 +10,8 @@ call site cannot keep up with that, so every process masks at the source:
   message formatted once and passed through ``policy_kb.privacy.mask_pii``, and its
   traceback text masked too;
 - ``MaskingFilter`` is also put on every handler that exists when ``install()`` runs and
-  on handlers added later to the root logger (``mask_handlers``), for records that were
-  built by hand (``logging.makeLogRecord``);
+  on every handler added later to any logger, for records built by hand
+  (``logging.makeLogRecord``) and for text fields passed with ``extra=``;
 - uncaught exceptions printed by ``sys.excepthook`` are masked as well.
 
 Called first thing by bot.rasa_server, bot.action_server and bot.web.
@@ -45,11 +45,18 @@ def _mask_record(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "_pii_masked"}
+
+
 class MaskingFilter(logging.Filter):
-    """Masks personal numbers in a record (never drops it)."""
+    """Masks personal numbers in a record (never drops it), including the text fields a
+    caller adds with ``extra=`` (Sanic's access log: ``request``, ``host``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         _mask_record(record)
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD and isinstance(value, str):
+                setattr(record, key, mask_pii(value))
         return True
 
 
@@ -79,16 +86,16 @@ def install() -> None:
 
     logging.setLogRecordFactory(factory)
 
-    # Handlers added to the root logger later (Rasa configures its own) get the filter too.
-    root = logging.getLogger()
-    add_handler = root.addHandler
+    # Handlers added to any logger later (Rasa, Sanic and rasa_sdk configure their own)
+    # get the filter too.
+    add_handler = logging.Logger.addHandler
 
-    def add_masked_handler(handler: logging.Handler) -> None:
+    def add_masked_handler(self: logging.Logger, handler: logging.Handler) -> None:
         if FILTER not in handler.filters:
             handler.addFilter(FILTER)
-        add_handler(handler)
+        add_handler(self, handler)
 
-    root.addHandler = add_masked_handler  # type: ignore[method-assign]
+    logging.Logger.addHandler = add_masked_handler  # type: ignore[method-assign]
     mask_handlers()
 
     def excepthook(kind, value, tb) -> None:
