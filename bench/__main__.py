@@ -1,4 +1,4 @@
-"""python -m bench [all|answers|nlu|kb|train|eligibility|report] [--quick]
+"""python -m bench [all|answers|blind|nlu|kb|train|eligibility|ops|report] [--quick]
 
 `all` runs every part, then `report`. --quick: fewer messages, no cross-validation (a
 smoke run of the machinery, not figures to publish).
@@ -136,7 +136,18 @@ def eligibility(quick: bool) -> dict:
     return _through_stack("eligibility", "one-turn questions and form conversations", elig.run)
 
 
-PARTS = {"answers": answers, "blind": blind, "nlu": nlu, "kb": kb, "train": train, "eligibility": eligibility}
+
+def ops(quick: bool) -> dict:
+    from bench import ops as ops_bench
+
+    print("==> ops: start-up, first reply, recovery after kills, 32 WeChat senders", flush=True)
+    result = ops_bench.run(quick) | {"meta": meta()}
+    report.save("ops", result)
+    return result
+
+
+PARTS = {"answers": answers, "blind": blind, "nlu": nlu, "kb": kb, "train": train, "eligibility": eligibility,
+         "ops": ops}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -215,6 +215,10 @@ def write() -> Path:
         size = train.get("model_bytes")
         md += ["## Training", "", f"- `rasa train` wall time {train['wall_s']} s, model "
                f"{(size or 0) / 2**20:.1f} MiB (exit code {train['exit_code']})", ""]
+    ops = load("ops")
+    if ops:
+        from bench.ops import markdown
+        md += markdown(ops)
     path = OUT / "results.md"
     path.write_text("\n".join(md) + "\n", encoding="utf-8")
     return path

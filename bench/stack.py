@@ -26,7 +26,8 @@ def start_stack(extra_env: dict | None = None):
     """The real launcher (default), or a DirectStack when BENCH_CREDENTIALS names a file.
     Everything it writes stays in `stack.tmp` (remove it after `stop()`)."""
     tmp = Path(tempfile.mkdtemp(prefix="zhicheng-bench-"))
-    env = {"RASA_TOKEN": BENCH_TOKEN, **_private_kb(tmp), **(extra_env or {})}
+    # The breakdown reads Rasa's HTTP API (off by default, bot/launcher.api_enabled).
+    env = {"RASA_TOKEN": BENCH_TOKEN, "RASA_ENABLE_API": "1", **_private_kb(tmp), **(extra_env or {})}
     if os.environ.get("BENCH_CREDENTIALS"):
         return DirectStack(os.environ["BENCH_CREDENTIALS"], tmp, env).start()
     return RunningStack(tmp, BENCH_PORTS, extra_env=env).start()

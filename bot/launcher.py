@@ -17,9 +17,10 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 from bot import var_paths
-from bot.rasa_server import LISTEN_FD, listening_socket
+from bot.rasa_server import LISTEN_FD, WORKER_NUMBER, bound_socket
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -76,17 +77,14 @@ def rasa_workers(env: dict, endpoints: str) -> int:
 
     RASA_WORKERS when set; else one per core (at most MAX_AUTO_WORKERS, each holds the model,
     about 1.1 GB). One only when the endpoints file keeps locks in memory (Rasa then refuses
-    more), or when the WeChat channel is configured: it remembers a turn still running (for
-    WeChat's retries) and the numbered choices in its own process, so a retry reaching
-    another worker would be answered twice (docs/deploy.md).
+    more). The WeChat channel keeps what its retries and numbered choices need in the
+    tracker and the lock store, so it runs with as many processes as REST (docs/wechat.md).
     """
     raw = env.get("RASA_WORKERS", "").strip()
     if raw:
         if not raw.isdigit() or int(raw) < 1:
             raise LaunchError(f"RASA_WORKERS={raw!r}: set it to a whole number of Rasa processes, at least 1.")
         wanted = int(raw)
-    elif env.get("WECHAT_TOKEN"):
-        wanted = 1
     else:
         wanted = max(1, min(os.cpu_count() or 1, MAX_AUTO_WORKERS))
     try:
@@ -120,16 +118,88 @@ def _wait_workers(url: str, procs: list[subprocess.Popen], timeout: float) -> No
         print(f"    ({len(seen)} of {count} Rasa workers answered within {timeout:.0f} s; going on)", flush=True)
 
 
+BACKOFF_FIRST = 1.0      # seconds before the first restart of a crashed process
+BACKOFF_MAX = 30.0       # the wait doubles on each crash up to this
+STABLE_SECONDS = 60.0    # a process that ran this long starts again from BACKOFF_FIRST
+
+
+def log(message: str) -> None:
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} launcher: {message}", flush=True)
+
+
+class Child:
+    """One supervised process: how to start it, and its restart back-off."""
+
+    def __init__(self, name: str, start: "Callable[[], subprocess.Popen]") -> None:
+        self.name = name
+        self._start = start
+        self.proc: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.backoff = BACKOFF_FIRST
+        self.restart_at: float | None = None
+        self.restarts = 0
+
+    def start(self) -> subprocess.Popen:
+        self.proc = self._start()
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        return self.proc
+
+    def check(self, now: float) -> None:
+        """Notice a crash and schedule a restart; restart when its time has come."""
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.restarts += 1
+                proc = self.start()
+                log(f"restarted the {self.name} (pid {proc.pid}, restart #{self.restarts}).")
+            return
+        if self.proc is None or self.proc.poll() is None:
+            return
+        if now - self.started_at >= STABLE_SECONDS:
+            self.backoff = BACKOFF_FIRST
+        wait = self.backoff
+        self.backoff = min(self.backoff * 2, BACKOFF_MAX)
+        self.restart_at = now + wait
+        log(f"the {self.name} (pid {self.proc.pid}) stopped unexpectedly (exit code {self.proc.returncode}); "
+            f"restarting it in {wait:.0f} s, the other processes keep serving.")
+
+
 class Stack:
-    """The running processes, stopped together."""
+    """The running processes: supervised, stopped together."""
 
     def __init__(self) -> None:
-        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.children: list[Child] = []
 
-    def start(self, name: str, cmd: list[str], env: dict, pass_fds: tuple = ()) -> subprocess.Popen:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, pass_fds=pass_fds)
-        self.procs.append((name, proc))
+    @property
+    def procs(self) -> list[tuple[str, subprocess.Popen]]:
+        return [(c.name, c.proc) for c in self.children if c.proc is not None]
+
+    def start(self, name: str, cmd: list[str], env: dict, pass_fds: tuple = (),
+              socket_factory: "Callable[[], socket.socket] | None" = None) -> subprocess.Popen:
+        """Start a process (restarted by `supervise` when it crashes). With
+        `socket_factory`, a fresh socket is made for each start and handed over as
+        RASA_LISTEN_FD (the process owns it; the launcher closes its copy)."""
+
+        def spawn() -> subprocess.Popen:
+            if socket_factory is None:
+                return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, pass_fds=pass_fds)
+            sock = socket_factory()
+            try:
+                return subprocess.Popen(cmd, cwd=ROOT, env={**env, LISTEN_FD: str(sock.fileno())},
+                                        start_new_session=True, pass_fds=(sock.fileno(),))
+            finally:
+                sock.close()
+
+        child = Child(name, spawn)
+        self.children.append(child)
+        proc = child.start()
+        log(f"started the {name} (pid {proc.pid}).")
         return proc
+
+    def supervise(self) -> None:
+        now = time.monotonic()
+        for child in self.children:
+            child.check(now)
 
     def stop(self) -> None:
         # A second Ctrl-C or SIGTERM must not interrupt the shutdown and leave orphans.
@@ -152,6 +222,40 @@ class Stack:
                     pass
 
 
+def private_var(env: dict) -> None:
+    """var/ 0700 and its files 0600: conversations and logs hold personal data. The
+    launcher's umask (0077) keeps new files private too. A tracker or lock file elsewhere
+    (TRACKER_DB, LOCK_DB) is made 0600, its folder 0700 only when it is ours and not a
+    shared one such as /tmp (sticky bit)."""
+    import stat
+
+    os.umask(0o077)
+    var = ROOT / "var"
+    var.mkdir(parents=True, exist_ok=True)
+    files = [p for p in var.iterdir() if p.is_file() and not p.is_symlink()]
+    folders = [var]
+    for path in (var_paths.tracker_db(env), var_paths.lock_db(env)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files += [path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        info = path.parent.stat()
+        if info.st_uid == os.getuid() and not info.st_mode & stat.S_ISVTX:
+            folders.append(path.parent)
+    for path in [*folders, *files]:
+        try:
+            if path.exists():
+                path.chmod(0o700 if path.is_dir() else 0o600)
+        except OSError as exc:
+            log(f"could not make {path} private: {exc}")
+
+
+def web_origin(env: dict) -> str:
+    """The web app's origin (scheme://host:port of PUBLIC_WEB_URL), the only CORS origin."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(env.get("PUBLIC_WEB_URL", ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def environment() -> dict:
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -161,8 +265,13 @@ def environment() -> dict:
     env.setdefault("POLICY_KB_DB", str(ROOT / "var" / "policy_kb.sqlite"))
     for name in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_AES_KEY", "WECHAT_APPSECRET"):
         env.setdefault(name, "")
-    env.setdefault("RASA_TOKEN", secrets.token_urlsafe(24))
     return env
+
+
+def api_enabled(env: dict) -> bool:
+    """RASA_ENABLE_API=1 turns Rasa's HTTP API on (loopback clients only, token from
+    RASA_TOKEN or generated); off by default: the assistant does not need it."""
+    return env.get("RASA_ENABLE_API", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def check_files(env: dict) -> Path:
@@ -183,11 +292,14 @@ def launch() -> int:
     env.update(RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port), WEB_PORT=str(web_port))
     env.setdefault("RASA_URL", f"http://127.0.0.1:{rasa_port}")
     env.setdefault("PUBLIC_WEB_URL", f"http://localhost:{web_port}")
+    rasa_host = env.get("RASA_HOST") or "0.0.0.0"
     generated_token = "STAFF_TOKEN" not in env or not env["STAFF_TOKEN"]
     if generated_token:
         env["STAFF_TOKEN"] = secrets.token_urlsafe(18)
+    if api_enabled(env) and not env.get("RASA_TOKEN"):
+        env["RASA_TOKEN"] = secrets.token_urlsafe(24)
     model = check_files(env)
-    (ROOT / "var").mkdir(exist_ok=True)
+    private_var(env)
     endpoints = env.get("ENDPOINTS", "endpoints.yml")
     workers = rasa_workers(env, endpoints)
     var_paths.clear_locks(env)  # no Rasa process runs yet: every lock left is stale
@@ -199,6 +311,7 @@ def launch() -> int:
         # clients could load one process and leave another idle: one connection per request
         # (bot/channels/rest_guard.keep_alive).
         env.setdefault("REST_KEEP_ALIVE", "0")
+    origin = web_origin(env)
 
     stack = Stack()
 
@@ -208,27 +321,26 @@ def launch() -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         print(f"==> Starting the action server on port {action_port}", flush=True)
-        actions = stack.start("action server", [str(VENV_BIN / "rasa"), "run", "actions", "--port", str(action_port),
-                                                "--actions", "actions"], env)
+        action_cmd = [str(VENV_BIN / "python"), "-m", "bot.action_server", "--port", str(action_port),
+                      "--actions", env.get("ACTIONS_PACKAGE") or "actions"] + (["--cors", origin] if origin else [])
+        actions = stack.start("action server", action_cmd, env)
         _wait_http(f"http://127.0.0.1:{action_port}/health", actions, "action server", 120)
 
         print(f"==> Starting the Rasa server on port {rasa_port} as {workers} process"
-              f"{'es' if workers > 1 else ''} (loading the model takes a little while)", flush=True)
-        # "--auth-token=…" in one piece: a token may start with "-" (secrets.token_urlsafe does,
-        # 1 time in 64), which argparse would take for an option.
-        rasa_cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa_server", "run", "--enable-api",
-                    f"--auth-token={env['RASA_TOKEN']}", "--model", str(model), "--port", str(rasa_port),
-                    "--credentials", "credentials.yml", "--endpoints", endpoints, "--cors", "*"]
-        backlog = int(env.get("SANIC_BACKLOG", "100"))
+              f"{'es' if workers > 1 else ''} (loading the model and one warm-up turn each take a little while)",
+              flush=True)
+        # No secret on the command line (/proc/<pid>/cmdline is world-readable): with the API
+        # on, bot.rasa_server reads its token from RASA_TOKEN in its environment.
+        rasa_cmd = [str(VENV_BIN / "python"), "-m", "bot.rasa_server", "run", "--model", str(model),
+                    "--port", str(rasa_port), "--credentials", env.get("CREDENTIALS", "credentials.yml"),
+                    "--endpoints", endpoints]
+        rasa_cmd += ["--enable-api"] if api_enabled(env) else []
+        rasa_cmd += ["--cors", origin] if origin else []
         rasa_procs = []
         for number in range(1, workers + 1):
-            listener = listening_socket(rasa_port, backlog)
-            try:
-                rasa_procs.append(stack.start(f"Rasa server process {number}", rasa_cmd,
-                                              {**env, LISTEN_FD: str(listener.fileno())},
-                                              pass_fds=(listener.fileno(),)))
-            finally:
-                listener.close()  # the Rasa process holds it now; closed with that process
+            rasa_procs.append(stack.start(f"Rasa server process {number}", rasa_cmd,
+                                          {**env, WORKER_NUMBER: str(number)},
+                                          socket_factory=lambda: bound_socket(rasa_port, rasa_host)))
         _wait_http(f"http://127.0.0.1:{rasa_port}/", rasa_procs[0], "Rasa server", 300)
         _wait_workers(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa_procs, 300)
 
@@ -247,7 +359,9 @@ def launch() -> int:
                 print(f"  Staff token (generated): {env['STAFF_TOKEN']}")
         print(f"  Rasa REST channel:       http://localhost:{rasa_port}/webhooks/rest/webhook")
         print(f"  WeChat channel:          http://localhost:{rasa_port}/webhooks/wechat/webhook")
-        print(f"  Action server:           http://localhost:{action_port}/webhook")
+        print(f"  Action server:           http://127.0.0.1:{action_port}/webhook")
+        if api_enabled(env):
+            print(f"  Rasa HTTP API:           http://127.0.0.1:{rasa_port}/ (this machine only; token in RASA_TOKEN)")
         print(f"  Try: curl -XPOST localhost:{rasa_port}/webhooks/rest/webhook -d '{{\"sender\":\"a\",\"message\":\"你好\"}}'")
         print("Press Ctrl-C to stop.", flush=True)
 
@@ -257,10 +371,9 @@ def launch() -> int:
                 # `make run` (our parent) was stopped, e.g. by SIGTERM: stop with it.
                 print("\n==> The parent process ended; stopping …", flush=True)
                 return 0
-            for name, proc in stack.procs:
-                if proc.poll() is not None:
-                    raise LaunchError(f"The {name} stopped unexpectedly (exit code {proc.returncode}); stopping the rest.")
-            time.sleep(1)
+            # A crashed process is restarted with back-off; the others keep serving.
+            stack.supervise()
+            time.sleep(0.5)
     except KeyboardInterrupt:
         print("\n==> Stopping …", flush=True)
         return 0

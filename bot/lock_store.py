@@ -10,12 +10,17 @@ one transaction, retried or waited for when another process changes it meanwhile
   one machine (the default, endpoints.yml; bot/launcher.py starts one worker per core);
 - ``AtomicRedisLockStore``: Redis (WATCH/MULTI/EXEC), for several Rasa servers on several
   machines (endpoints.scale.yml, docs/deploy.md).
+
+The same backends remember keys "seen once" for a while (``claim_once``): the WeChat
+channel claims each MsgId there, so a retry reaching any process is recognised.
 """
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Optional, Text
 
@@ -60,6 +65,9 @@ class AtomicRedisLockStore(AtomicTickets, RedisLockStore):
             kwargs["port"] = int(kwargs["port"])
         super().__init__(**kwargs)
 
+    def claim_once(self, key: Text, ttl: float) -> bool:
+        return bool(self.red.set(self.key_prefix + "seen:" + key, 1, nx=True, ex=max(1, int(ttl))))
+
     def _change(self, conversation_id: Text, change: Callable[[TicketLock], object],
                 create: bool = False, delete_when_idle: bool = False):
         key = self.key_prefix + conversation_id
@@ -84,6 +92,36 @@ class AtomicRedisLockStore(AtomicTickets, RedisLockStore):
         raise LockError(f"Could not change the lock of conversation '{conversation_id}' (too much contention).")
 
 
+def claim_once(store: Any, key: Text, ttl: float) -> bool:
+    """True the first time `key` is claimed within `ttl` seconds, in every process that
+    shares `store`'s backend: our SQLite or Redis lock stores, Rasa's own Redis lock store;
+    any other store (Rasa's in-memory one, a dict) only within this process."""
+    if hasattr(store, "claim_once"):
+        return store.claim_once(key, ttl)
+    if isinstance(store, RedisLockStore):
+        return bool(store.red.set(store.key_prefix + "seen:" + key, 1, nx=True, ex=max(1, int(ttl))))
+    seen = store if isinstance(store, dict) else _local_seen(store)
+    now = time.time()
+    with _LOCAL_GUARD:
+        for old in [k for k, expires in seen.items() if expires < now][:1000]:
+            del seen[old]
+        if seen.get(key, 0) >= now:
+            return False
+        seen[key] = now + ttl
+        return True
+
+
+_LOCAL_GUARD = threading.Lock()
+
+
+def _local_seen(store: Any) -> dict:
+    seen = getattr(store, "_seen_keys", None)
+    if seen is None:
+        seen = {}
+        store._seen_keys = seen
+    return seen
+
+
 def default_lock_db() -> str:
     """LOCK_DB, else ``locks.db`` beside the tracker file (TRACKER_DB, default var/)."""
     return str(var_paths.lock_db(os.environ))
@@ -103,6 +141,25 @@ class SQLiteLockStore(AtomicTickets, LockStore):
         # Transactions are opened explicitly (BEGIN IMMEDIATE); locks need not survive a power cut.
         self._db = shared_sqlite.connect(self.path, synchronous="OFF")
         self._db.execute("CREATE TABLE IF NOT EXISTS locks (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL)")
+        self._guard = threading.Lock()
+
+    def claim_once(self, key: Text, ttl: float) -> bool:
+        """One INSERT in one transaction: exactly one process wins a key."""
+        now = time.time()
+        with self._guard:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM seen WHERE key = ? AND expires < ?", (key, now))
+                inserted = self._db.execute("INSERT OR IGNORE INTO seen (key, expires) VALUES (?, ?)",
+                                            (key, now + ttl)).rowcount
+                if inserted and int(now) % 97 == 0:   # now and then, forget old keys
+                    self._db.execute("DELETE FROM seen WHERE expires < ?", (now,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return inserted == 1
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
         row = self._db.execute("SELECT lock FROM locks WHERE conversation_id = ?", (conversation_id,)).fetchone()

@@ -19,7 +19,22 @@ def lock_db(env: Mapping[str, str]) -> Path:
 
 def clear_locks(env: Mapping[str, str]) -> None:
     """Forget locks left by processes that are gone (called before the Rasa server starts):
-    a turn cut off by a crash would otherwise hold its conversation for the lock lifetime."""
+    a turn cut off by a crash would otherwise hold its conversation for the lock lifetime.
+    The messages seen (WeChat MsgIds, bot/lock_store.claim_once) in the same file are kept;
+    a file that cannot be read is removed."""
+    import sqlite3
+
     path = lock_db(env)
+    if path.exists():
+        try:
+            conn = sqlite3.connect(str(path), timeout=5)
+            try:
+                conn.execute("DELETE FROM locks")
+                conn.commit()
+                return
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            pass
     for name in (path.name, path.name + "-wal", path.name + "-shm"):
         (path.parent / name).unlink(missing_ok=True)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from . import paths, search as searchlib
@@ -23,6 +25,17 @@ class KBNotBuilt(FileNotFoundError):
     """The SQLite file is missing; run ``python -m policy_kb build``."""
 
 
+REOPEN_CHECK_SECONDS = 1.0   # how often a running process looks whether the file was replaced
+
+
+def _file_state(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 class KB:
     def __init__(self, path: str | Path | None = None, auto_build: bool = True):
         self.path = Path(path) if path else paths.db_path()
@@ -32,14 +45,72 @@ class KB:
             from .build import build
             build(self.path)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
+        self._state = _file_state(self.path)
+        self._checked = time.monotonic()
+        self._broken = ""            # why the file on disk cannot be used ("" = fine)
+        self._conn = self._connect()
         self._load()
 
     # ------------------------------------------------------------------ setup
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        return conn
+
     def _rows(self, sql: str, params=()) -> list[dict]:
+        self._reopen_if_replaced()
         with self._lock:
             return [dict(r) for r in self._conn.execute(sql, params).fetchall()]
+
+    def _reopen_if_replaced(self, force: bool = False) -> None:
+        """A rebuilt, restored or damaged file is noticed within REOPEN_CHECK_SECONDS: a
+        readable new file is opened (and the cached data reloaded); an unreadable one keeps
+        the old connection and is reported by ``health()``."""
+        now = time.monotonic()
+        if not force and now - self._checked < REOPEN_CHECK_SECONDS:
+            return
+        self._checked = now
+        state = _file_state(self.path)
+        if state == self._state:
+            return
+        self._state = state
+        try:
+            conn = self._connect()
+            conn.execute("SELECT count(*) FROM documents").fetchone()
+            conn.execute("SELECT id FROM clauses LIMIT 1").fetchone()
+        except sqlite3.Error as exc:
+            self._broken = f"{self.path}: {exc}"
+            return
+        with self._lock:
+            old, self._conn = self._conn, conn
+        try:
+            self._load()
+            self._broken = ""
+        except sqlite3.Error as exc:
+            self._broken = f"{self.path}: {exc}"
+        old.close()
+
+    def health(self) -> dict:
+        """Checks the file for real: SQLite's quick_check, and a known clause (the first of
+        the newest notice, found when the file was opened) read back with its text.
+        ``{"ok": bool, "detail": str}``."""
+        self._reopen_if_replaced(force=True)
+        if self._broken:
+            return {"ok": False, "detail": self._broken}
+        if _file_state(self.path) is None:
+            return {"ok": False, "detail": f"{self.path} is missing"}
+        try:
+            with self._lock:
+                (check,) = self._conn.execute("PRAGMA quick_check").fetchone()
+                row = self._conn.execute("SELECT text FROM clauses WHERE id = ?",
+                                         (self._known_clause,)).fetchone()
+        except sqlite3.Error as exc:
+            return {"ok": False, "detail": f"{self.path}: {exc}"}
+        if check != "ok":
+            return {"ok": False, "detail": f"quick_check: {check}"}
+        if row is None or not (row["text"] or "").strip():
+            return {"ok": False, "detail": f"clause {self._known_clause} not readable"}
+        return {"ok": True, "detail": f"quick_check ok; {self._known_clause} readable"}
 
     def _load(self) -> None:
         self._docs = {}
@@ -73,6 +144,12 @@ class KB:
         settings = {r["key"]: json.loads(r["value"]) for r in self._rows("SELECT key, value FROM settings")}
         self._search_config = searchlib.SearchConfig.from_settings(settings.get("search", {}), self._topics)
         self._max_ord = max(self._doc_order.values(), default=0)
+        known = self._rows_unchecked("SELECT id FROM clauses WHERE text != '' ORDER BY doc_ord DESC, ord LIMIT 1")
+        self._known_clause = known[0]["id"] if known else ""
+
+    def _rows_unchecked(self, sql: str, params=()) -> list[dict]:
+        with self._lock:
+            return [dict(r) for r in self._conn.execute(sql, params).fetchall()]
 
     def close(self) -> None:
         self._conn.close()

@@ -16,6 +16,10 @@ Rasa 3.6's own REST channel (`rest:` in credentials.yml) has two gaps:
 * a polite apology with the hotline numbers (read from the knowledge base) whenever a
   user message got no reply at all;
 * log lines with ID-card and mobile numbers masked (policy_kb.privacy.mask_pii);
+* conversations of other channels out of reach: a sender such as ``wechat:<OpenID>`` is
+  refused (bot/channels/namespace.py), and ``input_channel`` is always ``rest`` (a value in
+  the body is ignored);
+* with ``?stream=true`` the same apology as a streamed line when nothing else was sent;
 * at most N turns processed at once (env ``REST_MAX_CONCURRENT_TURNS``, default 2; 0 = no
   limit, as Rasa does), the others waiting in arrival order. Rasa interleaves concurrent turns at every await (each
   call to the action server), so under saturation a turn that calls the action server
@@ -51,6 +55,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from bot.channels.namespace import is_reserved
 from policy_kb.privacy import mask_pii
 
 logger = logging.getLogger(__name__)
@@ -70,6 +75,7 @@ ERR_MESSAGE_TYPE = "message 字段应为文字（字符串），例如 " + EXAMP
 ERR_MESSAGE_LONG = f"消息太长了，请控制在 {MAX_MESSAGE_CHARS} 字以内。"
 ERR_SENDER = f"sender 字段应为 1 至 {MAX_SENDER_CHARS} 个字符的会话标识（字符串），例如 " + EXAMPLE + "。"
 ERR_METADATA = "metadata 字段应为 JSON 对象。"
+ERR_SENDER_RESERVED = "sender 不能以其他渠道的前缀（如 wechat:）开头，请换一个会话标识。"
 
 APOLOGY = "抱歉，系统暂时出了点问题，没能回答您刚才的消息。请稍后再试一次；"
 NO_HOTLINE = "如着急，也可以咨询所在单位人事部门或当地人力资源和社会保障部门。"
@@ -110,13 +116,12 @@ def parse_body(raw: Optional[bytes]) -> Dict[str, Any]:
         sender = str(sender)
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
         raise RequestError(ERR_SENDER)
+    if is_reserved(sender):
+        raise RequestError(ERR_SENDER_RESERVED, 403)
     metadata = data.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise RequestError(ERR_METADATA)
-    input_channel = data.get("input_channel")
-    if not isinstance(input_channel, str) or not input_channel:
-        input_channel = None
-    return {"sender": sender, "message": message, "metadata": metadata, "input_channel": input_channel}
+    return {"sender": sender, "message": message, "metadata": metadata}
 
 
 _hotline_cache: Optional[List[str]] = None
@@ -271,6 +276,36 @@ class GuardedRestInput(RestInput):
     def name(cls) -> Text:
         return "rest"
 
+    def stream_response(self, on_new_message: Callable[[UserMessage], Awaitable[None]], text: Text,
+                        sender_id: Text, input_channel: Text, metadata: Optional[Dict[Text, Any]]):
+        """Rasa's streamed reply (one JSON message per line), with the apology line when the
+        turn sent nothing, and an end even when the turn raises (Rasa's would hang)."""
+
+        async def stream(resp: Any) -> None:
+            queue: asyncio.Queue = asyncio.Queue()
+
+            async def run() -> None:
+                try:
+                    await self.on_message_wrapper(on_new_message, text, queue, sender_id, input_channel, metadata)
+                except Exception:  # noqa: BLE001 - answered with an apology below
+                    logger.exception("REST message failed (sender %s): %s", sender_id, mask_pii(text)[:200])
+                    await queue.put("DONE")
+
+            task = asyncio.ensure_future(run())
+            sent: List[Dict[Text, Any]] = []
+            while True:
+                result = await queue.get()
+                if result == "DONE":
+                    break
+                sent.append(result)
+                await resp.write(json.dumps(result) + "\n")
+            await task
+            if needs_apology(text, sent):
+                logger.warning("No reply to a message of sender %s (an action failed?): apology sent", sender_id)
+                await resp.write(json.dumps({"recipient_id": sender_id, "text": apology_text()}) + "\n")
+
+        return stream
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
 
@@ -292,7 +327,7 @@ class GuardedRestInput(RestInput):
             except RequestError as exc:
                 return _error(exc)
             text, sender = body["message"], body["sender"]
-            input_channel = body["input_channel"] or self.name()
+            input_channel = self.name()   # set by the server, never by the caller
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
                     self.stream_response(on_new_message, text, sender, input_channel, body["metadata"]),

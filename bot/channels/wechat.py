@@ -13,6 +13,20 @@ Mounted by Rasa at ``/webhooks/wechat/webhook`` when credentials.yml contains a
   send the question again and the finished answer is returned then.
 
 An empty token means "not configured": every webhook request gets 503.
+
+Retries and replays (WeChat re-sends a push up to three times when the reply is late):
+
+* a request whose signed ``timestamp`` is further than ``max_age`` seconds (default 300,
+  credentials ``max_age``; 0 turns the check off) from the server's clock is refused (403);
+* each MsgId is claimed once in the lock store's backend (SQLite file or Redis,
+  bot/lock_store.claim_once), so whichever Rasa process receives a duplicate sees it: the
+  turn runs once, and the duplicate gets the answer stored in the tracker (the user event
+  carries ``wechat_msg_id`` in its metadata);
+* numbered choices are read from the buttons of the last bot messages in the tracker, so
+  they survive a restart and mean the same in every process.
+
+Conversation ids are ``wechat:<OpenID>`` (bot/channels/namespace.py): no other channel
+can name a WeChat user's conversation.
 """
 
 from __future__ import annotations
@@ -44,6 +58,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
 
+from bot.channels.namespace import WECHAT, conversation_id, user_of
 from bot.channels.rest_guard import apology_text
 
 logger = logging.getLogger(__name__)
@@ -61,6 +76,9 @@ MAX_BUTTON_USERS = 10000
 LATE_ANSWER_TIMEOUT = 120.0  # give up pushing an answer after this long (s)
 PUSH_HTTP_TIMEOUT = 10.0  # per customer-service API call (s)
 PUSH_DELAY = 1.0  # let the passive reply arrive before follow-up parts (s)
+DEFAULT_MAX_AGE = 300.0  # refuse requests signed longer ago than this (s)
+SEEN_TTL = 3600.0  # a MsgId is remembered this long (WeChat retries within 15 s)
+DUPLICATE_POLL = 0.2  # how often a duplicate looks for the first request's answer (s)
 
 # --- texts the WeChat user sees ---------------------------------------------
 TEXT_WELCOME = (
@@ -96,6 +114,7 @@ HTTP_TOO_LARGE = "请求体过大。Request body too large."
 HTTP_NOT_UTF8 = "请求体不是 UTF-8 编码。Request body is not valid UTF-8."
 HTTP_BAD_XML = "XML 格式错误，无法解析。Malformed XML: {reason}"
 HTTP_BAD_CIPHER = "无法解密消息。Cannot decrypt the message."
+HTTP_STALE = "请求时间戳超出允许范围。The request timestamp is outside the accepted window."
 
 _XML_INVALID_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CHOICE = re.compile(r"[0-9０-９]{1,2}")
@@ -347,7 +366,7 @@ class WeChatOutput(OutputChannel):
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         rendered = render_messages([dict(message)])
         if rendered.body or rendered.citations:
-            await self.service.send_parts(recipient_id, push_parts(rendered, REPLY_LIMIT_BYTES))
+            await self.service.send_parts(user_of(WECHAT, recipient_id), push_parts(rendered, REPLY_LIMIT_BYTES))
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -380,6 +399,7 @@ class WeChatInput(InputChannel):
             appsecret=credentials.get("appsecret"),
             reply_timeout=credentials.get("reply_timeout"),
             api_base_url=credentials.get("api_base_url"),
+            max_age=credentials.get("max_age"),
         )
 
     def __init__(
@@ -390,12 +410,14 @@ class WeChatInput(InputChannel):
         appsecret: Any = "",
         reply_timeout: Any = None,
         api_base_url: Any = None,
+        max_age: Any = None,
     ) -> None:
         self.token = _clean(token)
         self.appid = _clean(appid)
         self.aes_key = _clean(aes_key)
         self.appsecret = _clean(appsecret)
         self.reply_timeout = self._timeout(reply_timeout)
+        self.max_age = self._max_age(max_age)
         self.crypto = self._make_crypto()
         self.customer_service: Optional[CustomerService] = None
         if self.token and self.appid and self.appsecret:
@@ -403,6 +425,9 @@ class WeChatInput(InputChannel):
                 self.appid, self.appsecret, _clean(api_base_url) or None
             )
         self._pending: "OrderedDict[Tuple[str, str], _PendingTurn]" = OrderedDict()
+        # Used only when Rasa gives no lock store / tracker store (a stand-in agent in tests).
+        self._local_seen: Dict[str, float] = {}
+        self._local_answers: "OrderedDict[Tuple[str, str], List[Dict[Text, Any]]]" = OrderedDict()
         self._choices: "OrderedDict[str, Tuple[float, List[str]]]" = OrderedDict()
         self._background: set = set()
         if not self.token:
@@ -415,6 +440,26 @@ class WeChatInput(InputChannel):
         except (TypeError, ValueError):
             seconds = DEFAULT_REPLY_TIMEOUT
         return min(max(seconds, 0.05), 60.0)
+
+    @staticmethod
+    def _max_age(value: Any) -> float:
+        """Seconds a signed request stays acceptable (WECHAT_MAX_AGE / credentials max_age)."""
+        raw = _clean(value) if value not in (None, "") else os.environ.get("WECHAT_MAX_AGE", "").strip()
+        try:
+            return max(0.0, float(raw)) if raw not in ("", None) else DEFAULT_MAX_AGE
+        except ValueError:
+            logger.warning("WeChat max_age %r is not a number: using %.0f s", raw, DEFAULT_MAX_AGE)
+            return DEFAULT_MAX_AGE
+
+    def _fresh(self, request: Request) -> bool:
+        """The signed timestamp is within max_age of now (either side)."""
+        if not self.max_age:
+            return True
+        try:
+            stamp = float(_param(request, "timestamp"))
+        except ValueError:
+            return False
+        return abs(time.time() - stamp) <= self.max_age
 
     def _make_crypto(self) -> Optional[WeChatCrypto]:
         if not (self.token and self.appid and self.aes_key):
@@ -443,7 +488,8 @@ class WeChatInput(InputChannel):
 
         @wechat_webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            return await self._receive(request, on_new_message)
+            agent = getattr(request.app.ctx, "agent", None)
+            return await self._receive(request, on_new_message, agent)
 
         return wechat_webhook
 
@@ -472,7 +518,7 @@ class WeChatInput(InputChannel):
         return response.text(echostr)
 
     async def _receive(
-        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any = None
     ) -> HTTPResponse:
         if not self.token:
             return response.text(HTTP_NOT_CONFIGURED, status=503)
@@ -487,6 +533,9 @@ class WeChatInput(InputChannel):
                 return response.text(HTTP_BAD_SIGNATURE, status=403)
         elif not self._signature_ok(request):
             return response.text(HTTP_BAD_SIGNATURE, status=403)
+        if not self._fresh(request):
+            logger.warning("WeChat request refused: timestamp outside the %.0f s window (a replay?)", self.max_age)
+            return response.text(HTTP_STALE, status=403)
 
         body = request.body or b""
         if len(body) > MAX_BODY_BYTES:
@@ -508,7 +557,7 @@ class WeChatInput(InputChannel):
         except InboundError as exc:
             return response.text(str(exc), status=400)
 
-        reply = await self._reply_for(message, on_new_message)
+        reply = await self._reply_for(message, on_new_message, agent)
         if reply is None:
             return response.text("success")
         xml_reply = create_reply(xml_safe(reply), message, render=True)
@@ -542,7 +591,7 @@ class WeChatInput(InputChannel):
     # -- dialogue -------------------------------------------------------------
 
     async def _reply_for(
-        self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, message: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any = None
     ) -> Optional[str]:
         """Text of the passive reply, or None for an empty "success" reply."""
         msg_type = str(message._data.get("MsgType") or "").lower()
@@ -557,9 +606,77 @@ class WeChatInput(InputChannel):
             return TEXT_EMPTY
         if len(text) > MAX_INPUT_CHARS:
             return TEXT_TOO_LONG.format(limit=MAX_INPUT_CHARS)
-        sender = message.source
-        text = self._resolve_choice(sender, text)
+        sender = conversation_id(WECHAT, message.source)
+        msg_id = str(message._data.get("MsgId") or "")
+        if (sender, text) not in self._pending and msg_id and not self._claim(agent, sender, msg_id):
+            return await self._duplicate(agent, sender, msg_id)
+        text = await self._resolve_choice(agent, sender, text)
         return await self._answer(sender, text, message, on_new_message)
+
+    # -- retries: one turn per MsgId, whichever process receives it ------------
+
+    def _claim(self, agent: Any, sender: str, msg_id: str) -> bool:
+        """True the first time this MsgId is seen by any process."""
+        from bot.lock_store import claim_once
+
+        store = getattr(agent, "lock_store", None)
+        if store is None:
+            store = self._local_seen
+        try:
+            return claim_once(store, f"wechat-msg:{sender}:{msg_id}", SEEN_TTL)
+        except Exception as exc:  # noqa: BLE001 - a store problem must not silence the user
+            logger.warning("Could not record WeChat MsgId (%s); answering it.", exc)
+            return True
+
+    async def _duplicate(self, agent: Any, sender: str, msg_id: str) -> Optional[str]:
+        """A MsgId seen before: the answer stored in the tracker, once the first request's
+        turn has saved it (waiting up to the reply timeout); no second turn."""
+        logger.info("WeChat duplicate MsgId for %s: not run again", sender)
+        deadline = time.monotonic() + self.reply_timeout
+        while True:
+            messages = await self._stored_answer(agent, sender, msg_id)
+            if messages is not None:
+                rendered = render_messages(messages)
+                if not (rendered.body or rendered.citations):
+                    return apology_text()
+                return fit_reply(rendered, REPLY_LIMIT_BYTES, False)[0]
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(DUPLICATE_POLL)
+        return None if self.customer_service else TEXT_PROCESSING
+
+    @staticmethod
+    async def _tracker_events(agent: Any, sender: str) -> Optional[List[Any]]:
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return None
+        try:
+            tracker = await store.retrieve(sender)
+        except Exception as exc:  # noqa: BLE001 - treated as "nothing stored"
+            logger.warning("Could not read the WeChat conversation from the tracker store: %s", exc)
+            return None
+        return list(tracker.events) if tracker is not None else []
+
+    async def _stored_answer(self, agent: Any, sender: str, msg_id: str) -> Optional[List[Dict[Text, Any]]]:
+        """Bot messages answering the user message with this MsgId, once its turn is saved."""
+        events = await self._tracker_events(agent, sender)
+        if events is None:
+            return self._local_answers.get((sender, msg_id))
+        start = None
+        for index, event in enumerate(events):
+            if getattr(event, "type_name", "") == "user" and \
+                    (getattr(event, "metadata", None) or {}).get("wechat_msg_id") == msg_id:
+                start = index
+        if start is None:
+            return None
+        answer = []
+        for event in events[start + 1:]:
+            kind = getattr(event, "type_name", "")
+            if kind == "user":
+                break
+            if kind == "bot":
+                answer.append(_bot_message(event))
+        return answer
 
     async def _answer(
         self,
@@ -613,6 +730,10 @@ class WeChatInput(InputChannel):
                 metadata={"wechat_msg_id": str(msg_id)} if msg_id else None,
             )
         )
+        if msg_id:
+            self._local_answers[(sender, str(msg_id))] = list(collector.messages)
+            while len(self._local_answers) > MAX_PENDING:
+                self._local_answers.popitem(last=False)
         return collector.messages
 
     def _result(self, task: "asyncio.Future") -> Optional[RenderedReply]:
@@ -632,7 +753,7 @@ class WeChatInput(InputChannel):
             return apology_text()
         first, rest = fit_reply(rendered, REPLY_LIMIT_BYTES, self.customer_service is not None)
         if rest and self.customer_service:
-            self._spawn(self.customer_service.send_parts(sender, rest, delay=PUSH_DELAY))
+            self._spawn(self.customer_service.send_parts(user_of(WECHAT, sender), rest, delay=PUSH_DELAY))
         return first
 
     async def _deliver_late(self, key: Tuple[str, str], pending: _PendingTurn) -> None:
@@ -655,7 +776,7 @@ class WeChatInput(InputChannel):
         else:
             self._remember_choices(sender, rendered.choices)
             parts = push_parts(rendered, REPLY_LIMIT_BYTES)
-        await self.customer_service.send_parts(sender, parts)
+        await self.customer_service.send_parts(user_of(WECHAT, sender), parts)
 
     def _spawn(self, coro: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -673,19 +794,45 @@ class WeChatInput(InputChannel):
     # -- numbered buttons -------------------------------------------------------
 
     def _remember_choices(self, sender: str, choices: List[str]) -> None:
+        """Kept in process memory only when Rasa gives no tracker store (see _choices_for)."""
         self._choices.pop(sender, None)
         if choices:
             self._choices[sender] = (time.monotonic(), choices)
             while len(self._choices) > MAX_BUTTON_USERS:
                 self._choices.popitem(last=False)
 
-    def _resolve_choice(self, sender: str, text: str) -> str:
+    async def _choices_for(self, agent: Any, sender: str) -> List[str]:
+        """Payloads of the numbered buttons the user was last shown: the buttons of the bot
+        messages after the last user message in the tracker (any process, any restart)."""
+        events = await self._tracker_events(agent, sender)
+        if events is None:
+            entry = self._choices.get(sender)
+            return entry[1] if entry and time.monotonic() - entry[0] <= BUTTON_TTL else []
+        last_turn: List[Dict[Text, Any]] = []
+        for event in events:
+            kind = getattr(event, "type_name", "")
+            if kind == "user":
+                last_turn = []
+            elif kind == "bot":
+                last_turn.append(_bot_message(event))
+        if last_turn and time.time() - float(getattr(events[-1], "timestamp", 0) or 0) > BUTTON_TTL:
+            return []
+        return render_messages(last_turn).choices
+
+    async def _resolve_choice(self, agent: Any, sender: str, text: str) -> str:
         """A bare number answering numbered buttons becomes that button's payload."""
         if not _CHOICE.fullmatch(text):
             return text
-        entry = self._choices.get(sender)
-        if not entry or time.monotonic() - entry[0] > BUTTON_TTL:
-            return text
+        choices = await self._choices_for(agent, sender)
         number = int(unicodedata.normalize("NFKC", text))
-        choices = entry[1]
         return choices[number - 1] if 1 <= number <= len(choices) else text
+
+
+def _bot_message(event: Any) -> Dict[Text, Any]:
+    """A stored BotUttered event as the message dict Rasa's channels send."""
+    data = dict(getattr(event, "data", None) or {})
+    message: Dict[Text, Any] = {"text": getattr(event, "text", None)}
+    for key in ("buttons", "custom", "image", "attachment"):
+        if data.get(key):
+            message[key] = data[key]
+    return message

@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, help="port (default: WEB_PORT or 8000)")
     parser.add_argument("--host", help="interface (default: WEB_HOST or 127.0.0.1)")
     args = parser.parse_args(argv)
+    from bot import log_privacy
+
+    log_privacy.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
     if args.port:

@@ -1,13 +1,16 @@
 """Build the aiohttp application: routes, middlewares, shared objects."""
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 from aiohttp import web
 
 from bot.web import auth, chat, public_api, staff
-from bot.web.appkeys import HTTP, KB_PROVIDER, SETTINGS
+from bot.web.appkeys import HTTP, KB_PROVIDER, PDF, SETTINGS
 from bot.web.errors import error_middleware
 from bot.web.kb_access import KBProvider
+from bot.web.pdf import PdfRenderer
 from bot.web.render import STATIC
 from bot.web.settings import MAX_BODY_BYTES, Settings
 
@@ -27,13 +30,34 @@ async def security_headers(request: web.Request, handler):
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok", "kb": request.app[KB_PROVIDER].available()})
+    """Green only when the knowledge base passes its checks (quick_check and a known clause,
+    policy_kb.kb.KB.health) and the action server answers (when one is configured)."""
+    checks = {"kb": await asyncio.to_thread(request.app[KB_PROVIDER].health),
+              "action_server": await _action_server_health(request)}
+    ok = all(check["ok"] for check in checks.values() if check is not None)
+    body = {"status": "ok" if ok else "fail", **{k: v for k, v in checks.items() if v is not None}}
+    return web.json_response(body, status=200 if ok else 503)
+
+
+async def _action_server_health(request: web.Request) -> dict | None:
+    url = request.app[SETTINGS].action_health_url
+    if not url:
+        return None
+    try:
+        async with request.app[HTTP].get(url, timeout=aiohttp.ClientTimeout(total=3)) as resp:
+            return {"ok": resp.status == 200, "detail": f"HTTP {resp.status}"}
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        return {"ok": False, "detail": f"not reachable: {type(exc).__name__}"}
 
 
 async def _http_session(app: web.Application):
     app[HTTP] = aiohttp.ClientSession()
     yield
     await app[HTTP].close()
+
+
+async def _close_pdf(app: web.Application) -> None:
+    await app[PDF].close()
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -44,6 +68,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     )
     app[SETTINGS] = settings
     app[KB_PROVIDER] = KBProvider(settings.kb_path)
+    auth.setup(app)
+    app[PDF] = PdfRenderer(settings.pdf_workers, settings.pdf_queue)
+    app.on_cleanup.append(_close_pdf)
     app.cleanup_ctx.append(_http_session)
 
     r = app.router

@@ -35,6 +35,21 @@ async def chat_page(request: web.Request) -> web.Response:
                                          "hotlines": _hotlines(request)})
 
 
+def check_same_site(request: web.Request) -> None:
+    """Refuse cross-site posts: a page on another site can send a "simple" text/plain or
+    form POST without any preflight; only JSON from this site's own pages is accepted."""
+    content_type = request.content_type.lower()
+    if content_type != "application/json":
+        raise BadRequest("请以 JSON 提交（Content-Type: application/json）。", status=415)
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        public = request.app[SETTINGS].public_origin
+        if not public or origin != public:
+            raise BadRequest("不接受来自其他网站的请求。", status=403)
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        raise BadRequest("不接受来自其他网站的请求。", status=403)
+
+
 def _validate(data: dict) -> tuple[str, str]:
     message = data.get("message")
     sender = data.get("sender")
@@ -66,19 +81,31 @@ def _unavailable_message(request: web.Request) -> str:
     return "抱歉，智能助手暂时无法回复，请稍后再试，或联系当地人力资源和社会保障部门咨询。"
 
 
-async def chat_api(request: web.Request) -> web.Response:
-    message, sender = _validate(await read_json_object(request))
+async def _ask_rasa(request: web.Request, url: str, sender: str, message: str):
     settings = request.app[SETTINGS]
-    url = f"{settings.rasa_url}/webhooks/rest/webhook"
+    async with request.app[HTTP].post(
+        url, json={"sender": sender, "message": message},
+        timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout),
+    ) as resp:
+        if resp.status != 200:
+            log.warning("Rasa answered HTTP %s", resp.status)
+            raise BadRequest(_unavailable_message(request), status=502)
+        return await resp.json(content_type=None)
+
+
+async def chat_api(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    check_same_site(request)
+    message, sender = _validate(body)
+    url = f"{request.app[SETTINGS].rasa_url}/webhooks/rest/webhook"
     try:
-        async with request.app[HTTP].post(
-            url, json={"sender": sender, "message": message},
-            timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout),
-        ) as resp:
-            if resp.status != 200:
-                log.warning("Rasa answered HTTP %s", resp.status)
-                raise BadRequest(_unavailable_message(request), status=502)
-            payload = await resp.json(content_type=None)
+        try:
+            payload = await _ask_rasa(request, url, sender, message)
+        except aiohttp.ClientConnectionError as exc:
+            # One Rasa process went away (it is restarted by the launcher) while the
+            # connection was open or queued on its socket: the others take the retry.
+            log.warning("Rasa connection lost (%s); retrying once", exc)
+            payload = await _ask_rasa(request, url, sender, message)
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
         log.warning("Rasa not reachable at %s: %s", url, exc)
         raise BadRequest(_unavailable_message(request), status=503)

@@ -32,6 +32,15 @@ class KBProvider:
             self._kb = KB(path)
         return self._kb
 
+    def health(self) -> dict:
+        """``{"ok", "detail"}``: the KB's own checks (policy_kb.kb.KB.health)."""
+        try:
+            return self.get().health()
+        except BadRequest as exc:
+            return {"ok": False, "detail": exc.message}
+        except Exception as exc:  # noqa: BLE001 - reported, never raised
+            return {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+
     def available(self) -> bool:
         try:
             self.get()

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.web.appkeys import KB_PROVIDER
-from bot.web.errors import BadRequest, json_ok, read_json_object
+from bot.web.appkeys import KB_PROVIDER, PDF
+from bot.web.errors import BadRequest, json_error, json_ok, read_json_object
 from bot.web.facts_form import fields, read_facts
 from bot.web.render import render
 
@@ -86,14 +86,19 @@ async def checklist_print(request: web.Request) -> web.Response:
 
 
 async def checklist_pdf(request: web.Request) -> web.Response:
-    from policy_kb.render_pdf import RenderError, html_to_pdf
+    from bot.web.pdf import PdfBusy
+    from policy_kb.render_pdf import RenderError
 
     facts, errors, _raw = read_facts(request.query)
     if errors:
         raise BadRequest(FACT_ERRORS + "".join(e["message"] for e in errors))
     html = await asyncio.to_thread(_checklist_html, facts, request.app[KB_PROVIDER].get())
     try:
-        pdf = await asyncio.to_thread(html_to_pdf, html)
+        pdf = await request.app[PDF].render(html)
+    except PdfBusy:
+        busy = json_error(503, "PDF 生成排队已满，请稍等几秒再试；也可以使用浏览器的“打印”功能另存为 PDF。")
+        busy.headers["Retry-After"] = "5"
+        return busy
     except RenderError as exc:
         raise BadRequest(f"暂时无法生成 PDF：{exc}。您可以使用浏览器的“打印”功能另存为 PDF。", status=503)
     return web.Response(body=pdf, content_type="application/pdf", headers={

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot import var_paths
 
@@ -22,7 +23,13 @@ class Settings:
     staff_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     tracker_db: Path = var_paths.tracker_db({})
     kb_path: Path | None = None  # None: policy_kb.paths.db_path()
+    tracker_source: Any = None   # bot.web.conversations.TrackerSource; None: the tracker_db file
     rasa_timeout: float = 30.0
+    action_health_url: str = ""  # the action server's /health (ACTION_PORT); "" = not checked
+    auth_failures_per_minute: int = 20  # wrong staff tokens per client per minute before 429
+    pdf_workers: int = 2        # PDFs rendered at once by the one warm browser
+    pdf_queue: int = 8          # PDFs waiting beyond those; more get 503
+    public_origin: str = ""  # PUBLIC_WEB_URL's scheme://host:port (behind a reverse proxy)
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -36,11 +43,32 @@ class Settings:
         except ValueError:
             raise SystemExit(f"WEB_PORT={env.get('WEB_PORT')!r} is not a port number: set it to a number such as 8000.")
         kb = env.get("POLICY_KB_DB")
+        from urllib.parse import urlsplit
+
+        public = urlsplit(env.get("PUBLIC_WEB_URL") or "")
+        action_port = (env.get("ACTION_PORT") or "").strip()
+
+        def number(name: str, default: int) -> int:
+            raw = (env.get(name) or "").strip()
+            return int(raw) if raw.isdigit() else default
+
         return cls(
+            auth_failures_per_minute=number("STAFF_AUTH_FAILURES_PER_MINUTE", 20),
+            pdf_workers=max(1, number("PDF_WORKERS", 2)),
+            pdf_queue=number("PDF_QUEUE", 8),
+            action_health_url=f"http://127.0.0.1:{action_port}/health" if action_port.isdigit() else "",
+            public_origin=f"{public.scheme}://{public.netloc}" if public.scheme and public.netloc else "",
             host=env.get("WEB_HOST") or "127.0.0.1",
             port=port,
             rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
             staff_token=token,
             tracker_db=var_paths.tracker_db(env),
+            tracker_source=_tracker_source(env),
             kb_path=Path(kb) if kb else None,
         )
+
+
+def _tracker_source(env):
+    from bot.web.conversations import current
+
+    return current(env)

@@ -75,6 +75,10 @@ async def api_search(request: web.Request) -> web.Response:
     kb = _kb(request)
     filters = _filters(request, kb)
     results = kb.search(query, limit=_limit(request), **filters)
+    if not results:
+        health = await asyncio.to_thread(kb.health)
+        if not health["ok"]:   # no results because the file is damaged: say so
+            raise BadRequest("政策知识库文件损坏或不可读，请运行 python -m policy_kb build 重建后再检索。", status=503)
     return json_ok({"query": query, "filters": filters, "results": results, "points": point_answers(kb, query)})
 
 
@@ -103,5 +107,12 @@ async def api_history(request: web.Request) -> web.Response:
 
 
 async def api_unanswered(request: web.Request) -> web.Response:
-    path = request.app[SETTINGS].tracker_db
-    return json_ok(await asyncio.to_thread(unanswered, path))
+    settings = request.app[SETTINGS]
+    source = settings.tracker_source
+    if source is None or source.sqlite_path is not None:
+        path = source.sqlite_path if source is not None else settings.tracker_db
+        return json_ok(await asyncio.to_thread(unanswered, path))
+    if source.sql_url:
+        return json_ok(await asyncio.to_thread(unanswered, None, 200, source.sql_url))
+    return json_ok({"available": False, "items": [], "total": 0,
+                    "message": f"对话存储（{source.unsupported}）无法在工作台读取。"})

@@ -1,9 +1,13 @@
-"""Questions the assistant could not answer, read from the Rasa SQLite tracker store.
+"""Questions the assistant could not answer, read from Rasa's tracker store.
+
+The store is the one the Rasa server uses (bot/web/conversations.py reads the endpoints
+file): the SQLite file of the default set-up, or the PostgreSQL database of the scale-out
+set-up -- both hold Rasa's ``events`` table.
 
 A user message counts as unanswered when its intent is ``nlu_fallback``, its intent
 confidence is below 0.5, or the assistant answered it with ``action_default_fallback`` /
 ``action_fallback_search``.  Messages are masked (policy_kb.privacy.mask_pii), grouped
-by normalised text and counted.  The database is opened read-only.
+by normalised text and counted.  A SQLite file is opened read-only.
 """
 from __future__ import annotations
 
@@ -37,17 +41,32 @@ def normalise_text(text: str) -> str:
     return _PUNCT_OR_SPACE.sub("", text)
 
 
+_SELECT = ("SELECT id, sender_id, type_name, intent_name, action_name, timestamp, data "
+           "FROM events WHERE type_name IN ('user', 'action') ORDER BY id DESC LIMIT {limit}")
+
+
 def _load_events(db_path: Path) -> list[tuple]:
     uri = db_path.resolve().as_uri() + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=5)
     try:
-        rows = conn.execute(
-            "SELECT id, sender_id, type_name, intent_name, action_name, timestamp, data "
-            "FROM events WHERE type_name IN ('user', 'action') ORDER BY id DESC LIMIT ?",
-            (MAX_EVENTS,),
-        ).fetchall()
+        rows = conn.execute(_SELECT.format(limit="?"), (MAX_EVENTS,)).fetchall()
     finally:
         conn.close()
+    rows.reverse()
+    return rows
+
+
+def load_events_sql(url: str) -> list[tuple]:
+    """The same rows from a SQL tracker store reached by SQLAlchemy (PostgreSQL)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(sa.text(_SELECT.format(limit=":limit")),
+                                                   {"limit": MAX_EVENTS})]
+    finally:
+        engine.dispose()
     rows.reverse()
     return rows
 
@@ -105,9 +124,17 @@ def _iso(ts) -> str | None:
         return None
 
 
-def unanswered(db_path: Path, limit: int = 200) -> dict:
-    """Grouped unanswered questions, most frequent first."""
-    db_path = Path(db_path)
+def unanswered(db_path: Path | None = None, limit: int = 200, sql_url: str | None = None) -> dict:
+    """Grouped unanswered questions, most frequent first: from the SQLite file `db_path`,
+    or from the SQL database at `sql_url` (SQLAlchemy URL)."""
+    if sql_url:
+        try:
+            rows = load_events_sql(sql_url)
+        except Exception as exc:  # noqa: BLE001 - database down, table missing
+            return {"available": False, "items": [], "total": 0,
+                    "message": f"对话数据库暂时无法读取（{type(exc).__name__}）。"}
+        return group_unanswered(rows, limit)
+    db_path = Path(db_path or "")
     if not db_path.is_file():
         return {"available": False, "items": [], "total": 0,
                 "message": "还没有对话记录（未找到对话数据库）。"}
@@ -116,6 +143,10 @@ def unanswered(db_path: Path, limit: int = 200) -> dict:
     except sqlite3.Error:
         return {"available": False, "items": [], "total": 0,
                 "message": "对话数据库无法读取（可能尚未建立 events 表）。"}
+    return group_unanswered(rows, limit)
+
+
+def group_unanswered(rows: list[tuple], limit: int = 200) -> dict:
     groups: dict[str, dict] = {}
     for msg in _flag_messages(rows):
         masked = mask_pii(msg["text"])

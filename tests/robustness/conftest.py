@@ -61,7 +61,8 @@ def need_model() -> None:
 def make_stack(tmp: Path, ports: dict[str, int] = ROBUST_PORTS, **extra_env: str) -> RunningStack:
     # Two Rasa workers although WeChat is configured (the launcher would pick one): isolation,
     # restart and fault tests then also cover turns of one conversation on both workers.
-    env = {"RASA_TOKEN": RASA_TOKEN, "WECHAT_TOKEN": WECHAT_TOKEN, "RASA_WORKERS": "2", **extra_env}
+    env = {"RASA_TOKEN": RASA_TOKEN, "RASA_ENABLE_API": "1", "WECHAT_TOKEN": WECHAT_TOKEN, "RASA_WORKERS": "2",
+           **extra_env}
     return RunningStack(tmp, ports, extra_env=env)
 
 

@@ -156,11 +156,43 @@ def test_bad_bodies_get_a_clear_4xx_and_never_reach_rasa(guard_server, raw, stat
     assert len(agent.seen) == before
 
 
-def test_parse_body_accepts_numeric_sender_and_ignores_bad_input_channel():
+def test_parse_body_accepts_numeric_sender_and_ignores_input_channel():
     body = parse_body(b'{"sender": 42, "message": "", "input_channel": 7}')
-    assert body == {"sender": "42", "message": "", "metadata": None, "input_channel": None}
+    assert body == {"sender": "42", "message": "", "metadata": None}
     with pytest.raises(RequestError):
         parse_body(b'{"sender": true, "message": "hi"}')
+
+
+def test_input_channel_is_set_by_the_server_not_the_body(guard_server):
+    url, agent = guard_server
+    status, _ = _post(url, {"sender": "u5", "message": "你好", "input_channel": "wechat"})
+    assert status == 200 and agent.seen[-1].input_channel == "rest"
+
+
+@pytest.mark.parametrize("sender", ["wechat:oOpenID_1", "WeChat:oOpenID_1", " wechat:o"])
+def test_a_rest_sender_cannot_name_a_wechat_conversation(guard_server, sender):
+    url, agent = guard_server
+    before = len(agent.seen)
+    status, body = _post(url, {"sender": sender, "message": "我的材料准备好了吗"})
+    assert status == 403 and CJK.search(body["error"]), body
+    assert len(agent.seen) == before
+
+
+@pytest.mark.parametrize("text", ["boom", "silence"])
+def test_streamed_reply_of_a_failed_turn_is_an_apology_not_an_empty_200(guard_server, text):
+    url, _ = guard_server
+    reply = http("POST", url + "?stream=true", json.dumps({"sender": "u6", "message": text}).encode(), timeout=20)
+    assert reply.status == 200
+    lines = [json.loads(line) for line in reply.text.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0]["text"].startswith("抱歉"), reply.text
+    assert any(n in lines[0]["text"] for n in _kb_hotlines())
+
+
+def test_streamed_reply_passes_normal_messages(guard_server):
+    url, _ = guard_server
+    reply = http("POST", url + "?stream=true", json.dumps({"sender": "u7", "message": "你好"}).encode(), timeout=20)
+    lines = [json.loads(line) for line in reply.text.splitlines() if line.strip()]
+    assert lines == [{"recipient_id": "u7", "text": "收到：你好"}], reply.text
 
 
 def test_apology_without_a_kb_still_gives_a_way_forward(monkeypatch, tmp_path):

@@ -81,7 +81,8 @@ def test_web_api_refuses_bad_bodies_with_4xx(robust_stack, path, name):
     assert CJK.search(_clear_error(reply)), reply.text[:300]
 
 
-def _wechat_url(stack, token: str = WECHAT_TOKEN, timestamp: str = "1700000000", nonce: str = "4242") -> str:
+def _wechat_url(stack, token: str = WECHAT_TOKEN, timestamp: str | None = None, nonce: str = "4242") -> str:
+    timestamp = timestamp or str(int(time.time()))   # older than 5 minutes: refused
     # WeChat's documented signature: SHA-1 of the sorted token, timestamp and nonce.
     signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
     return (f"{stack.rasa_url}/webhooks/wechat/webhook"
@@ -90,9 +91,9 @@ def _wechat_url(stack, token: str = WECHAT_TOKEN, timestamp: str = "1700000000",
 
 def text_xml(content: str, sender: str = "oRobust0") -> str:
     return ("<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
-            f"<FromUserName><![CDATA[{sender}]]></FromUserName><CreateTime>1700000000</CreateTime>"
+            f"<FromUserName><![CDATA[{sender}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
             f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-            "<MsgId>7000001</MsgId></xml>")
+            f"<MsgId>{time.time_ns()}</MsgId></xml>")
 
 
 WECHAT_BODIES = {

@@ -28,8 +28,34 @@ def _restart(stack) -> None:
     assert stack.tracker_db == tracker_db
 
 
+def _wechat(stack, text: str, openid: str) -> str:
+    """One signed WeChat push; the passive reply's text."""
+    import hashlib
+    import time
+
+    import xmltodict
+
+    from tests.robustness.conftest import WECHAT_TOKEN, http
+
+    ts, nonce = str(int(time.time())), "5150"
+    sig = hashlib.sha1("".join(sorted([WECHAT_TOKEN, ts, nonce])).encode()).hexdigest()
+    xml = ("<xml><ToUserName><![CDATA[gh]]></ToUserName>"
+           f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{ts}</CreateTime>"
+           f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
+           f"<MsgId>{time.time_ns()}</MsgId></xml>")
+    reply = http("POST", f"{stack.rasa_url}/webhooks/wechat/webhook?signature={sig}&timestamp={ts}&nonce={nonce}",
+                 xml.encode(), content_type="text/xml")
+    assert reply.status == 200, reply.text[:300]
+    return xmltodict.parse(reply.text)["xml"]["Content"]
+
+
 def test_half_filled_form_continues_after_a_restart(robust_stack):
     sender = "restart-" + uuid.uuid4().hex[:8]
+    # A WeChat user is shown the form's numbered choices before the restart ...
+    openid = "oRestart" + uuid.uuid4().hex[:6]
+    wechat_question = _wechat(robust_stack, opening(PROFILE), openid)
+    assert "1. " in wechat_question, wechat_question
+    first_choice = next(line[3:] for line in wechat_question.splitlines() if line.startswith("1. "))
     send = lambda message: robust_stack.send(message, sender=sender, timeout=60)  # noqa: E731
     first_question = reply_text(send(opening(PROFILE)))
     fact1 = asked_fact(first_question)
@@ -40,6 +66,11 @@ def test_half_filled_form_continues_after_a_restart(robust_stack):
     events_before = len(tracker(robust_stack, sender)["events"])
 
     _restart(robust_stack)
+
+    # ... and answers "1" after it: the choice is read from the tracker, not lost with the process.
+    _wechat(robust_stack, "1", openid)
+    wechat_users = [e["text"] for e in tracker(robust_stack, "wechat:" + openid)["events"] if e.get("event") == "user"]
+    assert wechat_users[-1] == first_choice, (wechat_users, wechat_question)
 
     payload, transcript = run_form(send, PROFILE, first=answer_for(fact2, PROFILE))
     assert payload is not None, "form did not finish after the restart:\n" + "\n".join(transcript)

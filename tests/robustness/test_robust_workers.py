@@ -219,7 +219,8 @@ def test_rasa_processes_share_the_port_and_a_stranger_cannot(monkeypatch):
 @pytest.mark.parametrize("env, endpoints, expected", [
     ({"RASA_WORKERS": "3"}, "endpoints.yml", 3),
     ({"RASA_WORKERS": "3"}, "in_memory", 1),                    # Rasa refuses more without a shared lock store
-    ({"WECHAT_TOKEN": "t"}, "endpoints.yml", 1),                # WeChat keeps per-process retry state
+    # WeChat keeps its retry state in the lock store and the tracker: as many as REST (issue 15).
+    ({"WECHAT_TOKEN": "t"}, "endpoints.yml", min(launcher.os.cpu_count() or 1, launcher.MAX_AUTO_WORKERS)),
     ({"WECHAT_TOKEN": "t", "RASA_WORKERS": "2"}, "endpoints.yml", 2),
     ({}, "endpoints.yml", min(launcher.os.cpu_count() or 1, launcher.MAX_AUTO_WORKERS)),
 ])

@@ -294,3 +294,42 @@ def test_simultaneous_turns_on_both_servers_are_all_kept(cluster):
     assert users == Counter(m for pair in pairs for m in pair), users
     bots = [e for e in state["events"] if e.get("event") == "bot"]
     assert len(bots) >= 2 * len(pairs), f"{len(bots)} bot events for {2 * len(pairs)} turns"
+
+
+WEB_PORT = 19480
+
+
+def test_staff_unanswered_list_is_read_from_postgresql(cluster, tmp_path):
+    """The staff console reads conversations through the configured tracker store: with the
+    PostgreSQL store of endpoints.scale.yml it lists what the Rasa servers could not answer
+    (masked), where it used to read only a SQLite file and show nothing."""
+    sender = "scale-unanswered-" + uuid.uuid4().hex[:6]
+    message = "asdf 138-1234-5678 qwer zxcv"
+    _send(RASA_PORTS[0], sender, message)
+    env_extra = {"ENDPOINTS": ENDPOINTS, "STAFF_TOKEN": "scale-staff", "WEB_PORT": str(WEB_PORT),
+                 "TRACKER_DB": str(tmp_path / "no-such-tracker.db")}
+    cmd = [str(VENV / "python"), "-m", "bot.web", "--port", str(WEB_PORT)]
+    out = open(tmp_path / "web.log", "wb")
+    web = subprocess.Popen(cmd, cwd=ROOT, env={**_env(), **env_extra}, stdout=out, stderr=subprocess.STDOUT,
+                           start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        body = None
+        while time.time() < deadline:
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{WEB_PORT}/staff/api/unanswered",
+                                             headers={"Authorization": "Bearer scale-staff"})
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    body = json.loads(resp.read())
+                break
+            except Exception:  # noqa: BLE001 - not up yet
+                time.sleep(0.5)
+        assert body is not None, (tmp_path / "web.log").read_text(errors="replace")[-2000:]
+        assert body["available"] is True, body
+        texts = [item["text"] for item in body["items"]]
+        assert any("138****5678" in t and "asdf" in t for t in texts), texts
+        assert not any("1234" in t for t in texts), texts
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(20)
+        out.close()

@@ -30,7 +30,8 @@ def assert_chinese_error(resp, status):
 
 # ---------------------------------------------------------------- pages and health
 def test_health_and_pages(http):
-    assert http.request("GET", "/healthz").json() == {"status": "ok", "kb": True}
+    health = http.request("GET", "/healthz").json()
+    assert health["status"] == "ok" and health["kb"]["ok"], health
     page = http.request("GET", "/")
     assert page.status == 200 and "text/html" in page.headers["Content-Type"]
     assert 'href="/checklist"' in page.text and "/static/chat.js" in page.text
@@ -300,3 +301,95 @@ def test_unanswered_grouped_counted_and_masked(http, web_app):
     raw = resp.text
     assert "110105199001011234" not in raw and "13812345678" not in raw
     assert data["total"] == 5 and data["groups"] == 4
+
+
+# ---------------------------------------------------------------- staff auth hardening (issue 15)
+def _fresh_app(servers, tracker_db, **settings_kw):
+    import secrets
+
+    from bot.web.app import create_app
+    from bot.web.settings import Settings
+    from tests.web.conftest import Http
+
+    settings = Settings(host="127.0.0.1", port=0, rasa_url="http://127.0.0.1:9",
+                        staff_token=secrets.token_urlsafe(12), tracker_db=tracker_db, **settings_kw)
+    port = servers.serve(create_app(settings))
+    http = Http(f"http://127.0.0.1:{port}")
+    http.token = settings.staff_token
+    return http
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"--xx\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nabc", "multipart/form-data; boundary=xx"),
+    (b"garbage without boundary", "multipart/form-data"),
+    (b"\xff\xfe\x00", "multipart/form-data; boundary=zz"),
+])
+def test_malformed_login_bodies_get_400_not_500(http, body, content_type):
+    resp = http.request("POST", "/staff/login", body, {"Content-Type": content_type})
+    assert resp.status == 400 and "登录" in resp.text, (resp.status, resp.text[:300])
+
+
+def test_token_guessing_is_throttled(servers, tracker_db):
+    http = _fresh_app(servers, tracker_db, auth_failures_per_minute=5)
+    statuses = [http.request("GET", "/staff/api/unanswered", headers={"Authorization": f"Bearer guess{i}"}).status
+                for i in range(8)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3, statuses
+    blocked = http.request("GET", "/staff/api/unanswered", headers={"Authorization": f"Bearer {http.token}"})
+    assert blocked.status == 200   # the right token still works: only failures are throttled
+    login = http.request("POST", "/staff/login", "token=guess&next=/staff",
+                         {"Content-Type": "application/x-www-form-urlencoded"})
+    assert login.status == 429 and login.headers["Retry-After"].isdigit()
+
+
+def test_cookie_is_a_session_not_the_token_and_logout_revokes_it(servers, tracker_db):
+    http = _fresh_app(servers, tracker_db)
+    ok = http.request("POST", "/staff/login", f"token={http.token}&next=/staff",
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+    assert ok.status == 302
+    cookie = ok.headers["Set-Cookie"].split(";")[0]
+    assert http.token not in ok.headers["Set-Cookie"]
+    jar = {"Cookie": cookie}
+    assert http.request("GET", "/staff/api/unanswered", headers=jar).status == 200
+    out = http.request("POST", "/staff/logout", b"", {**jar, "Content-Type": "application/x-www-form-urlencoded"})
+    assert out.status == 302
+    assert http.request("GET", "/staff/api/unanswered", headers=jar).status == 401   # copied cookie: dead
+
+
+@pytest.mark.parametrize("headers", [
+    {"Content-Type": "text/plain"},
+    {"Content-Type": "application/x-www-form-urlencoded"},
+    {"Content-Type": "application/json", "Origin": "https://evil.example"},
+    {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"},
+])
+def test_cross_site_chat_posts_are_refused(http, headers):
+    body = b'{"sender": "browser-0009", "message": "hi"}'
+    resp = http.request("POST", "/api/chat", body, headers)
+    assert resp.status in (403, 415), (resp.status, resp.text)
+    assert CHINESE.search(resp.json()["error"])
+
+
+def test_checklist_pdfs_share_one_warm_browser_with_a_bounded_queue(servers, tracker_db):
+    """Concurrent /checklist.pdf requests: one Chromium for all, at most workers + queue
+    accepted at once, the rest told to retry (503 with Retry-After), never a crash."""
+    import concurrent.futures
+    import secrets
+
+    from bot.web.app import create_app
+    from bot.web.appkeys import PDF
+    from bot.web.settings import Settings
+    from tests.web.conftest import Http
+
+    settings = Settings(host="127.0.0.1", port=0, rasa_url="http://127.0.0.1:9",
+                        staff_token=secrets.token_urlsafe(8), tracker_db=tracker_db, pdf_workers=1, pdf_queue=1)
+    app = create_app(settings)
+    http = Http(f"http://127.0.0.1:{servers.serve(app)}")
+    url = "/checklist.pdf?target_title=" + quote("中级")
+    first = http.request("GET", url)
+    assert first.status == 200 and first.body.startswith(b"%PDF"), first.text[:300]
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(lambda _: http.request("GET", url), range(6)))
+    statuses = sorted(r.status for r in replies)
+    assert set(statuses) <= {200, 503} and 200 in statuses and 503 in statuses, statuses
+    busy = next(r for r in replies if r.status == 503)
+    assert busy.headers["Retry-After"] == "5" and "排队" in busy.json()["error"]
+    assert app[PDF].launches == 1, "each PDF started its own browser"

@@ -9,12 +9,13 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.channels import wechat
 from bot.channels.wechat import WeChatInput
-from wechat_helpers import CRYPTO_VECTOR, WEBHOOK, sha1_signature, signed_params, text_xml
+from wechat_helpers import CRYPTO_VECTOR, WEBHOOK, now_stamp, sha1_signature, signed_params, text_xml
 
 V = CRYPTO_VECTOR
 
 
-def platform_post(url, crypto, inner_xml, token, timestamp="1700000000", nonce="77", **override):
+def platform_post(url, crypto, inner_xml, token, timestamp=None, nonce="77", **override):
+    timestamp = timestamp or now_stamp()
     """Encrypt a push the way the WeChat platform does and POST it."""
     outer = xmltodict.parse(crypto.encrypt_message(inner_xml, nonce, timestamp))["xml"]
     body = f"<xml><ToUserName><![CDATA[gh_account]]></ToUserName><Encrypt><![CDATA[{outer['Encrypt']}]]></Encrypt></xml>"
@@ -45,18 +46,21 @@ def test_encrypted_text_round_trip(secure):
     reply = decrypt_reply(crypto, resp)
     assert (reply["Content"], reply["ToUserName"]) == ("收到：加密的问题", "oSecure")
     assert "加密的问题" not in resp.text
-    assert agent.received[0].sender_id == "oSecure"
+    assert agent.received[0].sender_id == "wechat:oSecure"
 
 
-def test_fixed_encrypted_vector_from_wechatpy(secure):
-    url, agent, crypto = secure
+def test_fixed_encrypted_vector_from_wechatpy(serve):
+    # The vector was signed in 2014: the timestamp window is turned off for it (max_age=0).
+    channel = WeChatInput(token=V["token"], appid=V["appid"], aes_key=V["aes_key"], reply_timeout=0.3, max_age=0)
+    url, agent = serve(channel)
+    crypto = WeChatCrypto(V["token"], V["aes_key"], V["appid"])
     params = {"encrypt_type": "aes", "msg_signature": V["msg_signature"],
               "timestamp": V["timestamp"], "nonce": V["nonce"],
               "signature": sha1_signature(V["token"], V["timestamp"], V["nonce"])}
     resp = requests.post(url + WEBHOOK, params=params, data=V["xml"].encode(), timeout=15)
     reply = decrypt_reply(crypto, resp)
     assert (reply["Content"], reply["ToUserName"]) == ("收到：test", "messense")
-    assert [(m.text, m.sender_id) for m in agent.received] == [("test", "messense")]
+    assert [(m.text, m.sender_id) for m in agent.received] == [("test", "wechat:messense")]
 
 
 def test_encrypted_subscribe_and_image(secure):
@@ -85,7 +89,7 @@ def test_encrypted_forgeries_are_403(secure):
 
 def test_encrypted_garbage_is_400(secure):
     url, agent, _ = secure
-    timestamp, nonce, cipher = "1700000000", "77", "bm90IGEgcmVhbCBjaXBoZXJ0ZXh0"
+    timestamp, nonce, cipher = now_stamp(), "77", "bm90IGEgcmVhbCBjaXBoZXJ0ZXh0"
     params = {**signed_params(V["token"], timestamp, nonce), "encrypt_type": "aes",
               "msg_signature": sha1_signature(V["token"], timestamp, nonce, cipher)}
     bad_cipher = requests.post(url + WEBHOOK, params=params,

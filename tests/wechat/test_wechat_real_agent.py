@@ -58,10 +58,11 @@ def test_real_agent_answers_a_wechat_user(serve):
 
     # In a thread of its own: another suite may have left an event loop running in this one.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        tracker = pool.submit(asyncio.run, agent.tracker_store.retrieve("oRealUser")).result()
+        tracker = pool.submit(asyncio.run, agent.tracker_store.retrieve("wechat:oRealUser")).result()
     user_events = [e for e in tracker.events if getattr(e, "type_name", "") == "user"]
     assert [e.text for e in user_events] == ["你好"]  # re-sends did not start new turns
     assert user_events[0].input_channel == "wechat"
     assert user_events[0].intent.get("name")
     bot_texts = [e.text for e in tracker.events if getattr(e, "type_name", "") == "bot" and e.text]
     assert bot_texts and all(t.strip() in content for t in bot_texts[-1].split("\n\n"))
+

@@ -10,7 +10,7 @@ import xmltodict
 from bot.channels import wechat
 from bot.channels.rest_guard import apology_text
 from bot.channels.wechat import WeChatInput
-from wechat_helpers import UTILS_VECTOR, WEBHOOK, signed_params, text_xml
+from wechat_helpers import UTILS_VECTOR, WEBHOOK, ScriptedAgent, now_stamp, signed_params, text_xml
 
 TOKEN = "plain-token"
 
@@ -92,7 +92,8 @@ def test_text_message_reaches_rasa_and_gets_passive_reply(plain):
     assert reply["MsgType"] == "text" and reply["Content"] == "收到：你好"
     assert (reply["ToUserName"], reply["FromUserName"]) == ("oOpenID_1", "gh_account")
     [message] = agent.received
-    assert (message.text, message.sender_id, message.input_channel) == ("你好", "oOpenID_1", "wechat")
+    # Namespaced conversation id: no REST sender can name it (bot/channels/namespace.py).
+    assert (message.text, message.sender_id, message.input_channel) == ("你好", "wechat:oOpenID_1", "wechat")
     assert message.metadata == {"wechat_msg_id": "42"}
 
 
@@ -228,3 +229,95 @@ def test_slow_answer_without_appsecret_is_returned_when_user_asks_again(plain):
     third = reply_of(post(url, text_xml("慢问题", sender="oSlow", msg_id="3")))
     assert third["Content"] == wechat.TEXT_PROCESSING  # a new question, a new turn
     assert len(agent.received) == 2
+
+
+# -- retries and replays (issue 15) ----------------------------------------------
+
+
+def test_sequential_duplicate_msgid_is_answered_once(plain):
+    url, agent = plain
+    first = reply_of(post(url, text_xml("你好", sender="oDup", msg_id="555")))
+    again = reply_of(post(url, text_xml("你好", sender="oDup", msg_id="555")))
+    assert first["Content"] == "收到：你好"
+    assert again["Content"] == first["Content"]          # the stored answer, not a new turn
+    assert [m.text for m in agent.received] == ["你好"]
+
+
+def test_retry_of_a_numbered_choice_is_not_matched_against_the_next_list(plain):
+    url, agent = plain
+    reply_of(post(url, text_xml("选项", sender="oPick", msg_id="700")))
+    reply_of(post(url, text_xml("1", sender="oPick", msg_id="701")))
+    reply_of(post(url, text_xml("1", sender="oPick", msg_id="701")))   # WeChat's retry
+    assert [m.text for m in agent.received] == ["选项", "/check_eligibility"]
+
+
+@pytest.mark.parametrize("age", [301, 30 * 24 * 3600, -400])
+def test_stale_or_future_timestamp_is_refused(plain, age):
+    url, agent = plain
+    stamp = str(int(time.time()) - age)
+    resp = post(url, text_xml("你好", sender="oOld"), params=signed_params(TOKEN, timestamp=stamp))
+    assert resp.status_code == 403 and "timestamp" in resp.text
+    assert agent.received == []
+
+
+def test_timestamp_window_is_configurable(serve):
+    url, agent = serve(WeChatInput(token=TOKEN, reply_timeout=0.3, max_age=3600))
+    stamp = str(int(time.time()) - 1800)
+    assert reply_of(post(url, text_xml("你好", sender="oHalfHour"), params=signed_params(TOKEN, timestamp=stamp)))
+    assert [m.text for m in agent.received] == ["你好"]
+
+
+def test_duplicate_reaching_another_process_is_not_run_again(serve, tmp_path):
+    """Two channels (two Rasa processes) sharing the SQLite lock store file: a MsgId
+    answered by one is recognised by the other."""
+    from bot.lock_store import SQLiteLockStore
+
+    db = str(tmp_path / "locks.db")
+    agents = []
+    urls = []
+    for _ in range(2):
+        agent = ScriptedAgent()
+        agent.lock_store = SQLiteLockStore(db=db)     # each process opens the file itself
+        url, _ = serve(WeChatInput(token=TOKEN, reply_timeout=0.3), agent)
+        agents.append(agent)
+        urls.append(url)
+    assert reply_of(post(urls[0], text_xml("你好", sender="oTwo", msg_id="900")))["Content"] == "收到：你好"
+    post(urls[1], text_xml("你好", sender="oTwo", msg_id="900"))
+    assert [m.text for m in agents[0].received] == ["你好"] and agents[1].received == []
+
+
+def test_claim_once_on_the_sqlite_lock_store(tmp_path):
+    from bot.lock_store import SQLiteLockStore, claim_once
+
+    one, two = SQLiteLockStore(db=str(tmp_path / "l.db")), SQLiteLockStore(db=str(tmp_path / "l.db"))
+    assert claim_once(one, "k", 60) is True
+    assert claim_once(two, "k", 60) is False
+    assert claim_once(two, "short", 0.01) is True
+    time.sleep(0.05)
+    assert claim_once(one, "short", 60) is True      # expired: a new claim
+
+
+def test_numbered_choice_is_read_from_the_tracker_store(serve):
+    """The buttons come from the last bot messages stored in the tracker (Rasa's own
+    in-memory tracker store here), not from the channel's memory: a fresh channel, as after
+    a restart or in another process, resolves the number."""
+    import asyncio
+
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = InMemoryTrackerStore(Domain.empty())
+    tracker = DialogueStateTracker("wechat:oStored", slots=[])
+    for event in (ActionExecuted("action_listen"), UserUttered("我想报中级"),
+                  BotUttered("您所在单位属于哪一类？", data={"buttons": [
+                      {"title": "非公", "payload": "非公"}, {"title": "事业单位", "payload": "事业单位"}]}),
+                  ActionExecuted("action_listen")):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    agent = ScriptedAgent()
+    agent.tracker_store = store
+    url, _ = serve(WeChatInput(token=TOKEN, reply_timeout=0.3), agent)
+    reply_of(post(url, text_xml("2", sender="oStored")))
+    assert agent.received[-1].text == "事业单位"

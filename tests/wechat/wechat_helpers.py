@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import threading
 import time
@@ -59,7 +60,21 @@ def sha1_signature(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
-def signed_params(token: str, timestamp: str = "1700000000", nonce: str = "12345") -> Dict[str, str]:
+def now_stamp() -> str:
+    """The current time as WeChat sends it (requests older than 5 minutes are refused)."""
+    return str(int(time.time()))
+
+
+_msg_ids = itertools.count(int(time.time() * 1000))
+
+
+def next_msg_id() -> str:
+    """A MsgId not used before (the channel answers each MsgId once)."""
+    return str(next(_msg_ids))
+
+
+def signed_params(token: str, timestamp: Optional[str] = None, nonce: str = "12345") -> Dict[str, str]:
+    timestamp = timestamp or now_stamp()
     return {
         "signature": sha1_signature(token, timestamp, nonce),
         "timestamp": timestamp,
@@ -67,11 +82,12 @@ def signed_params(token: str, timestamp: str = "1700000000", nonce: str = "12345
     }
 
 
-def text_xml(content: str, sender: str = "oUser123", msg_id: str = "1000001") -> str:
+def text_xml(content: str, sender: str = "oUser123", msg_id: Optional[str] = None) -> str:
+    msg_id = msg_id or next_msg_id()
     return (
         "<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
         f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
-        "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<CreateTime>{now_stamp()}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
         f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
     )
 
