@@ -69,7 +69,7 @@ def send_answer(dispatcher: CollectingDispatcher, answer: "Answer", channel: str
 @lru_cache(maxsize=1)
 def point_index() -> PointIndex:
     """The answer points of the knowledge base, ready for matching."""
-    return PointIndex(kb().answer_points(), kb().synonyms())
+    return PointIndex.of_kb(kb())
 
 
 def _dedupe(citations: Iterable[dict]) -> list[dict]:

@@ -1,4 +1,4 @@
-"""python -m bench [all|answers|blind|nlu|kb|train|eligibility|ops|report] [--quick]
+"""python -m bench [all|answers|blind|dev|nlu|kb|train|eligibility|ops|report] [--quick]
 
 `all` runs every part, then `report`. --quick: fewer messages, no cross-validation (a
 smoke run of the machinery, not figures to publish).
@@ -101,6 +101,16 @@ def blind(quick: bool) -> dict:
     return result
 
 
+def dev(quick: bool) -> dict:
+    """The development set (tests/dev): what the answer ranking is tuned on."""
+    from bench import blind as blind_set
+
+    result = _through_stack("dev", "the development question set",
+                            lambda send: blind_set.run(send, blind_set.questions(blind_set.DEV_FILE)))
+    print(f"  dev: {result['summary']}", flush=True)
+    return result
+
+
 def nlu(quick: bool) -> dict:
     from bench import nlu as nlu_bench
 
@@ -146,7 +156,7 @@ def ops(quick: bool) -> dict:
     return result
 
 
-PARTS = {"answers": answers, "blind": blind, "nlu": nlu, "kb": kb, "train": train, "eligibility": eligibility,
+PARTS = {"answers": answers, "blind": blind, "dev": dev, "nlu": nlu, "kb": kb, "train": train, "eligibility": eligibility,
          "ops": ops}
 
 

@@ -7,6 +7,7 @@ as policy questions (fallback, staff search).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,6 +33,14 @@ def dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
+_YEAR = re.compile(r"(20)?(1\d|2\d)\s*年")
+
+
+def years_named(question: str) -> set[int]:
+    """Notice years a question names: "2020年" -> 2020, "22年" -> 2022."""
+    return {2000 + int(m.group(2)) for m in _YEAR.finditer(question or "")}
+
+
 @dataclass
 class Match:
     point: dict
@@ -43,10 +52,20 @@ class Match:
 class PointIndex:
     """The points of a knowledge base, ready for matching."""
 
-    def __init__(self, points: list[dict], synonyms: dict[str, list[str]] | None = None):
+    def __init__(self, points: list[dict], synonyms: dict[str, list[str]] | None = None,
+                 doc_years: dict[str, int] | None = None):
         self.points = {p["id"]: p for p in points}
         self.synonyms = synonyms or {}
+        # the year of the notice each point rests on (its first cited clause)
+        self.years = {pid: (doc_years or {}).get(str((p.get("cites") or [""])[0]).split(":")[0])
+                      for pid, p in self.points.items()}
         self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
+
+    @classmethod
+    def of_kb(cls, kb) -> "PointIndex":
+        """The answer points of a knowledge base, with its synonyms and notice years."""
+        years = {d["id"]: int(d["year"]) for d in kb.documents() if d.get("year")}
+        return cls(kb.answer_points(), kb.synonyms(), years)
 
     def expand(self, question: str) -> set[str]:
         """The question's grams plus those of the synonyms of words it contains."""
@@ -81,12 +100,15 @@ class PointIndex:
         nlu = {pid: conf / top_conf for pid, conf in nlu.items()}
         top_lex = sorted(lexical, key=lexical.get, reverse=True)[: cfg["candidates"]]
         top_nlu = sorted(nlu, key=nlu.get, reverse=True)[: cfg["candidates"]]
+        named = years_named(question)
         out = []
         for pid in dict.fromkeys(top_nlu + top_lex):
             if not nlu:
                 score = lexical[pid]
             else:
                 score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
+            if named and self.years.get(pid) in named:
+                score += cfg["year_bonus"]  # "2020年…", "22年全区…": that notice's points first
             out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))
         return sorted(out, key=lambda m: m.score, reverse=True)
 

@@ -74,7 +74,7 @@ def ready_answer(clause: dict, query: str = "") -> str:
 
 def point_answers(kb, query: str, limit: int = 3) -> list[dict]:
     """Answer points close to a staff search, each with its ready answer (short answer + source)."""
-    index = PointIndex(kb.answer_points(), kb.synonyms())
+    index = PointIndex.of_kb(kb)
     out = []
     for match in index.rank(query)[:limit]:
         if match.score < settings()["point"]["offer"]:
