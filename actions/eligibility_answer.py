@@ -59,6 +59,11 @@ def verdict(result: dict) -> tuple[str, list[dict], dict]:
     lines: list[str] = [result.get("headline") or ""]
     cites: list[dict] = []
     main = _clause((head or {}).get("citations", [None])[0] if head else (result.get("citations") or [None])[0])
+    if head and result.get("eligible") is False:
+        # a "no" rests on the clause of the condition that failed ("离退休人员不得申报…")
+        failed = next((step.get("clause") for step in head.get("trace") or [] if step.get("ok") is False
+                       and step.get("clause")), None)
+        main = _clause(failed) or main
     if main:
         lines.append(cite_line(main))
         cites.append(citation(main, key_sentences(main.get("text", ""), result.get("headline") or "")))
