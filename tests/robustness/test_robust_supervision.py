@@ -85,17 +85,19 @@ def test_killed_rasa_process_is_restarted_while_the_other_serves(service):
     killed = time.monotonic()
     for n in range(10):
         status, text = _chat(service, "你好", "sup-r-" + uuid.uuid4().hex[:6])
-        assert status == 200 and text.strip() and "抱歉" not in text, (n, status, text)
+        assert status == 200 and text.strip() and "抱歉" not in text, (n, status, text,
+                                                                      service.log.read_text(errors="replace")[-2000:])
     log = service.log.read_text(errors="replace")
     assert f"the Rasa server process 1 (pid {pid}) stopped unexpectedly" in log
-    # The restarted process loads, warms up and takes its share again.
+    # The restarted process loads, warms up and takes its share again (minutes on a loaded
+    # 2-core machine: the model load and the warm-up turn compete with the other stacks).
     workers = set()
-    while time.monotonic() - killed < 240 and len(workers) < 2:
+    while time.monotonic() - killed < 420 and len(workers) < 2:
         reply = http("GET", service.rasa_url + "/webhooks/rest/", timeout=10)
         if reply.status == 200:
             workers.add(reply.json()["worker"])
         time.sleep(0.2)
-    assert len(workers) == 2 and pid not in workers, workers
+    assert len(workers) == 2 and pid not in workers, (workers, service.log.read_text(errors="replace")[-3000:])
     assert _pid(service, "Rasa server process 1") != pid
 
 
