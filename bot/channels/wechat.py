@@ -640,10 +640,15 @@ class WeChatInput(InputChannel):
                 if not (rendered.body or rendered.citations):
                     return apology_text()
                 return fit_reply(rendered, REPLY_LIMIT_BYTES, False)[0]
+            if self.customer_service is not None:
+                # The first request's process pushes the answer when its turn ends (WeChat
+                # retries only after that request timed out): answering here too would
+                # show the user the answer twice.
+                return None
             if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(DUPLICATE_POLL)
-        return None if self.customer_service else TEXT_PROCESSING
+        return TEXT_PROCESSING
 
     @staticmethod
     async def _tracker_events(agent: Any, sender: str) -> Optional[List[Any]]:

@@ -43,6 +43,14 @@ def _pid(stack, name: str) -> int:
     return int(found[-1])
 
 
+def _wait_for_log(stack, text: str, seconds: float = 15) -> None:
+    """The launcher checks its children twice a second: its log line may lag the kill."""
+    deadline = time.monotonic() + seconds
+    while text not in stack.log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"not in the launcher log: {text}"
+        time.sleep(0.2)
+
+
 def _chat(stack, message: str, sender: str) -> tuple[int, str]:
     reply = http("POST", stack.web_url + "/api/chat",
                  json.dumps({"sender": sender, "message": message}).encode(), timeout=60)
@@ -74,8 +82,7 @@ def test_killed_action_server_is_restarted_while_the_assistant_answers(service):
             break
         time.sleep(0.5)
     assert recovered_after is not None, "the action server did not come back"
-    log = service.log.read_text(errors="replace")
-    assert f"the action server (pid {pid}) stopped unexpectedly" in log
+    _wait_for_log(service, f"the action server (pid {pid}) stopped unexpectedly")
     assert _pid(service, "action server") != pid
 
 
@@ -85,17 +92,18 @@ def test_killed_rasa_process_is_restarted_while_the_other_serves(service):
     killed = time.monotonic()
     for n in range(10):
         status, text = _chat(service, "你好", "sup-r-" + uuid.uuid4().hex[:6])
-        assert status == 200 and text.strip() and "抱歉" not in text, (n, status, text)
-    log = service.log.read_text(errors="replace")
-    assert f"the Rasa server process 1 (pid {pid}) stopped unexpectedly" in log
-    # The restarted process loads, warms up and takes its share again.
+        assert status == 200 and text.strip() and "抱歉" not in text, (n, status, text,
+                                                                      service.log.read_text(errors="replace")[-2000:])
+    _wait_for_log(service, f"the Rasa server process 1 (pid {pid}) stopped unexpectedly")
+    # The restarted process loads, warms up and takes its share again (minutes on a loaded
+    # 2-core machine: the model load and the warm-up turn compete with the other stacks).
     workers = set()
-    while time.monotonic() - killed < 240 and len(workers) < 2:
+    while time.monotonic() - killed < 420 and len(workers) < 2:
         reply = http("GET", service.rasa_url + "/webhooks/rest/", timeout=10)
         if reply.status == 200:
             workers.add(reply.json()["worker"])
         time.sleep(0.2)
-    assert len(workers) == 2 and pid not in workers, workers
+    assert len(workers) == 2 and pid not in workers, (workers, service.log.read_text(errors="replace")[-3000:])
     assert _pid(service, "Rasa server process 1") != pid
 
 

@@ -148,3 +148,30 @@ def test_long_answer_is_split_passive_first_then_pushed(pushing):
     assert all(m["touser"] == "oLong" for m in sent)
     joined = "\n".join(parts)
     assert "第39行：" in joined and parts[-1].endswith("依据：《示例文件甲》第一部分")
+
+
+def test_retry_on_another_process_during_a_late_push_is_not_answered_twice(serve, wechat_api, tmp_path):
+    """Two processes share the SQLite lock store: WeChat's retry of a slow message reaches
+    the second while the first is still working; the first pushes the answer once, the
+    second answers "success" and runs no turn."""
+    from bot.lock_store import SQLiteLockStore
+    from wechat_helpers import ScriptedAgent, next_msg_id
+
+    urls, agents = [], []
+    for _ in range(2):
+        agent = ScriptedAgent()
+        agent.lock_store = SQLiteLockStore(db=str(tmp_path / "locks.db"))
+        channel = WeChatInput(token=V["token"], appid=V["appid"], aes_key=V["aes_key"], appsecret="test-secret",
+                              reply_timeout=0.3, api_base_url=wechat_api.base_url)
+        url, _ = serve(channel, agent)
+        urls.append(url)
+        agents.append(agent)
+    crypto = WeChatCrypto(V["token"], V["aes_key"], V["appid"])
+    msg_id = next_msg_id()
+    first = platform_post(urls[0], crypto, text_xml("慢慢查", sender="oTwice", msg_id=msg_id), V["token"])
+    retry = platform_post(urls[1], crypto, text_xml("慢慢查", sender="oTwice", msg_id=msg_id), V["token"], nonce="79")
+    assert (first.text, retry.text) == ("success", "success")
+    sent = wechat_api.wait_for(1)
+    time.sleep(1.5)
+    assert sent == [{"touser": "oTwice", "msgtype": "text", "text": {"content": "慢速答复：慢慢查"}}]
+    assert [m.text for m in agents[0].received] == ["慢慢查"] and agents[1].received == []
