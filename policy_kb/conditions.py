@@ -178,12 +178,22 @@ def member_matches(member: Any, value: Any, units: list[str] | None = None) -> b
     return False
 
 
-def set_match(name: str, value: Any, ctx: Ctx) -> bool:
+def set_match(name: str, value: Any, ctx: Ctx) -> bool | str:
+    """True, False, or the assumption sentence of the member matched only by assuming
+    (a member's ``assume``: {words, text}, e.g. a prize whose level was not said)."""
     members = set_members(name, ctx)
     if isinstance(members, dict):  # series -> levels: the series is listed at some level
         return str(value) in members
     units = ctx.rules.messages.get("count_units") or []
-    return any(member_matches(m, value, units) for m in members)
+    if any(member_matches(m, value, units) for m in members):
+        return True
+    text = squash(str(value))
+    for m in members:
+        rule = m.get("assume") if isinstance(m, dict) else None
+        if rule and any(w in text for w in rule.get("words") or []) and \
+                any(all(squash(str(w)) in text for w in words) for words in rule.get("match") or []):
+            return rule.get("text") or True
+    return False
 
 
 def _series_level(name: str, ctx: Ctx) -> tuple[bool | None, set]:
@@ -319,7 +329,11 @@ def leaf(cond: dict, ctx: Ctx) -> Outcome:
     elif op == "contains_any":
         ok = isinstance(value, str) and any(w in value for w in ref)
     elif op in ("in_set", "not_in_set"):
-        ok = set_match(ref, value, ctx) == (op == "in_set")
+        found = set_match(ref, value, ctx)
+        if isinstance(found, str) and op == "in_set":
+            entry.update(ok=True, value=value, assumed=True)
+            return Outcome(True, [entry], set(), {name}, [found])
+        ok = bool(found) == (op == "in_set")
     else:
         ok = _compare(name, value, op, ref)
     entry["ok"] = ok

@@ -353,9 +353,15 @@ def with_assumptions(facts: dict) -> tuple[dict, dict]:
     full, assumed = dict(facts), {}
     for name, spec in FACTS.items():
         rule = spec.get("assume")
-        if rule and name not in full:
+        if not rule or name in full:
+            continue
+        if "same_as" in rule:  # another fact's value, when that one is known
+            if rule["same_as"] not in facts:
+                continue
+            full[name] = facts[rule["same_as"]]
+        else:
             full[name] = rule["value"]
-            assumed[name] = rule.get("text", "")
+        assumed[name] = rule.get("text", "").replace("{value}", str(full[name]))
     return full, assumed
 
 
