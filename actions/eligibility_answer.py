@@ -170,8 +170,12 @@ def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Track
     "如果是副高呢"). Returns the slot events when it answered, else None."""
     found = extract_facts(text) if text else {}
     routes = asked_routes(text, tracker)
-    facts = {**facts_from_slots(tracker), **found}
-    if is_personal_question(text, found) or is_follow_up(text, found, tracker):
+    follow_up = is_follow_up(text, found, tracker)
+    earlier = facts_from_slots(tracker)
+    # A follow-up changes one fact of the case before; a new question is a case of its own
+    # ("公务员能评吗" and then "高级技师能转评工程师吗" are two callers' questions).
+    facts = {**earlier, **found} if follow_up else dict(found)
+    if follow_up or is_personal_question(text, found):
         result = evaluate_facts(facts, routes)
     elif found.get("target_title") and _ASKING.search(text) and not _GENERAL.search(text):
         # "会计中级可以评吗": not about the asker's years, but the notices decide it at once
@@ -182,4 +186,5 @@ def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Track
         return None
     reply, cites, payload = verdict(result)
     send(dispatcher, reply, cites, payload)
-    return [SlotSet(k, v) for k, v in found.items() if k in FACTS] + [SlotSet(ROUTE_SLOT, routes or None)]
+    stale = [] if follow_up else [SlotSet(k, None) for k in earlier if k in FACTS and k not in found]
+    return stale + [SlotSet(k, v) for k, v in found.items() if k in FACTS] + [SlotSet(ROUTE_SLOT, routes or None)]
