@@ -1,8 +1,9 @@
 """The blind question set (tests/blind/questions.yml) through the REST channel of the running
 assistant. The set was written from the notices only and frozen before tuning; it is never
 used as training data. The scores are written to var/reports/blind.json; the floors below are
-the levels reached when the set was first scored after the answer layer, so a change that
-makes answers worse fails here (`make bench` reports the same scores against the goals)."""
+a little below the levels reached when the set was scored after the answer layer, so a change that
+makes answers worse fails here (`make bench` reports the same scores against the goals of the
+answer-layer issue: 95 % / 93 % / 85 %, which are not reached yet: docs/benchmarks/README.md)."""
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from bench import blind
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parent.parent.parent
-FLOORS = {"clause_right": 0.0, "fact_said": 0.0, "fact_first": 0.0}
+FLOORS = {"clause_right": 0.75, "fact_said": 0.65, "fact_first": 0.62}
 MAX_MEDIAN_CHARS = 150
 
 
