@@ -244,7 +244,7 @@ def evaluate_route(route: dict, ctx: Ctx) -> dict | None:
             missing = all_of([gate, scope]).missing
     trace = gate.trace + scope.trace + [t for o in chosen for t in o.outcome_trace]
     caveats = list(version.get("caveats") or [])
-    if src is not version and not version.get("caveats"):
+    if src is not version and not version.get("own_caveats"):
         caveats += [c for c in src.get("caveats") or [] if c not in caveats]
     for o in chosen if eligible is not False else []:
         caveats += [c for c in o.caveats if c not in caveats]
