@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import bigrams, coverage_text, hotline_text, kb, send
+from actions.eligibility_answer import answer_eligibility_if_asked
 from actions.kb_answers import ranked_hits
 from actions.kb_answers import compose_topic_answer
 
@@ -38,6 +39,10 @@ class ActionFallbackSearch(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()[:MAX_QUERY]
+        # "不对，我是本科" after a verdict: the eligibility answer is re-decided, whatever the intent
+        events = answer_eligibility_if_asked(dispatcher, tracker, text) if text else None
+        if events is not None:
+            return events
         hits = ranked_hits(text, None) if text else []
         if hits and clearly_matches(text, hits[0]):
             # The words match one clause well: answer it, and offer the other candidates.
