@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clause_answer import clause_answer, ranked_hits
 from actions.common import bigrams, coverage_text, hotline_text, kb, point_index, send, send_answer, today
+from actions.eligibility_answer import answer_eligibility_if_asked
 from actions.kb_answers import nlu_reading
 from policy_kb.point_answer import point_answer, suggestion
 from policy_kb.replies import say
@@ -35,6 +36,10 @@ class ActionFallbackSearch(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()[:MAX_QUERY]
+        # "不对，我是本科" after a verdict: the eligibility answer is re-decided, whatever the intent
+        events = answer_eligibility_if_asked(dispatcher, tracker, text) if text else None
+        if events is not None:
+            return events
         if not text:
             send(dispatcher, say("empty_message"))
             return []
