@@ -7,13 +7,14 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import citation, cite_line, kb, key_sentences, send, today
+from actions.fact_form import SKIPPED_SLOT
 from policy_kb.eligibility import evaluate, load_rules, routes_named
 from policy_kb.extract import extract_entities, extract_facts
-from policy_kb.facts import FACTS, normalise_facts
+from policy_kb.facts import FACTS, MESSAGES, describe_facts, normalise_facts
 
 ROUTE_SLOT = "asked_route"
 # Words that make a message a personal "can I apply" question.
@@ -177,6 +178,11 @@ def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Track
     facts = {**earlier, **found} if follow_up else dict(found)
     if follow_up or is_personal_question(text, found):
         result = evaluate_facts(facts, routes)
+        if not follow_up and not decided(result):
+            # the question needs facts it does not hold: the form asks them, one by one
+            dispatcher.utter_message(text=MESSAGES["start_from_facts"].format(facts=describe_facts(found)))
+            return ([SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items() if k in FACTS]
+                    + [SlotSet(ROUTE_SLOT, routes or None), FollowupAction("eligibility_form")])
     elif found.get("target_title") and _ASKING.search(text) and not _GENERAL.search(text):
         # "会计中级可以评吗": not about the asker's years, but the notices decide it at once
         result = evaluate_facts(facts, routes)

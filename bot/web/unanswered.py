@@ -30,7 +30,11 @@ REASONS = {
     "fallback_intent": "未识别意图",
     "low_confidence": "识别把握低",
     "fallback_action": "转入兜底回答",
+    "not_found": "通知中没有找到",
+    "choice": "只给出候选问题",
 }
+# Policy replies that did not answer carry `custom.answer.kind` (docs/contracts.md).
+UNANSWERED_KINDS = {"none": "not_found", "choice": "choice"}
 
 _PUNCT_OR_SPACE = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -42,7 +46,7 @@ def normalise_text(text: str) -> str:
 
 
 _SELECT = ("SELECT id, sender_id, type_name, intent_name, action_name, timestamp, data "
-           "FROM events WHERE type_name IN ('user', 'action') ORDER BY id DESC LIMIT {limit}")
+           "FROM events WHERE type_name IN ('user', 'action', 'bot') ORDER BY id DESC LIMIT {limit}")
 
 
 def _load_events(db_path: Path) -> list[tuple]:
@@ -85,6 +89,16 @@ def _user_message(data_json: str | None) -> tuple[str, float | None, str | None]
     return text, (float(conf) if isinstance(conf, (int, float)) else None), name
 
 
+def _answer_kind(data_json: str | None) -> str | None:
+    """`custom.answer.kind` of a stored bot message, if any."""
+    try:
+        data = json.loads(data_json or "{}")
+        answer = ((data.get("data") or {}).get("custom") or {}).get("answer") or {}
+        return answer.get("kind") if isinstance(answer, dict) else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 def _flag_messages(rows: list[tuple]) -> list[dict]:
     """Walk the events sender by sender; return each unanswered user message."""
     flagged: list[dict] = []
@@ -110,6 +124,10 @@ def _flag_messages(rows: list[tuple]) -> list[dict]:
             open_msg[sender] = {"text": text, "intent": intent, "ts": ts, "reasons": reasons}
         elif action_name in FALLBACK_ACTIONS and sender in open_msg:
             open_msg[sender]["reasons"].add("fallback_action")
+        elif type_name == "bot" and sender in open_msg:
+            kind = _answer_kind(data)
+            if kind in UNANSWERED_KINDS:
+                open_msg[sender]["reasons"].add(UNANSWERED_KINDS[kind])
     for sender in list(open_msg):
         close(sender)
     return flagged
