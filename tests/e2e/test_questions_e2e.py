@@ -29,7 +29,13 @@ def test_questions_are_not_training_data():
     assert not leaked, f"end-to-end questions copied into training data: {leaked}"
 
 
-@pytest.mark.parametrize("case", QUESTIONS, ids=[q["text"] for q in QUESTIONS])
+# A case marked known_wrong is a wrong answer seen and not yet fixed: expected to fail (reported
+# as xfail, and as XPASS once it is answered right).
+CASES = [pytest.param(q, marks=pytest.mark.xfail(reason=q["known_wrong"], strict=False)) if q.get("known_wrong")
+         else q for q in QUESTIONS]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[q["text"] for q in QUESTIONS])
 def test_question_is_answered_and_cited(stack, case):
     messages = stack.send(case["text"], sender="e2e-" + uuid.uuid4().hex[:8])
     text = _squash(reply_text(messages))
