@@ -5,7 +5,7 @@ file): the SQLite file of the default set-up, or the PostgreSQL database of the 
 set-up -- both hold Rasa's ``events`` table.
 
 A user message counts as unanswered when its intent is ``nlu_fallback``, its intent
-confidence is below 0.5, or the assistant answered it with ``action_default_fallback`` /
+confidence is below 0.6, or the assistant answered it with ``action_default_fallback`` /
 ``action_fallback_search``.  Messages are masked (policy_kb.privacy.mask_pii), grouped
 by normalised text and counted.  A SQLite file is opened read-only.
 """
@@ -22,7 +22,7 @@ from policy_kb.privacy import mask_pii
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = {"action_default_fallback", "action_fallback_search"}
-LOW_CONFIDENCE = 0.5
+LOW_CONFIDENCE = 0.6  # below this the model was unsure: listed for review
 MAX_EVENTS = 200_000  # newest events scanned
 MAX_TEXT = 300        # characters of a message shown
 
