@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("POLICY_KB_DB", str(ROOT / "var" / "policy_kb.sqlite"))
 
-TEST_PORTS = {"RASA_PORT": 15005, "ACTION_PORT": 15055, "WEB_PORT": 18000}
+# TEST_PORT_OFFSET lets two checkouts run their stacks side by side on one machine.
+_OFFSET = int(os.environ.get("TEST_PORT_OFFSET", "0"))
+TEST_PORTS = {"RASA_PORT": 15005 + _OFFSET, "ACTION_PORT": 15055 + _OFFSET,
+              "WEB_PORT": 18000 + _OFFSET}
 
 
 def _get(url: str, timeout: float = 2.0) -> int:
