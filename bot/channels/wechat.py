@@ -56,6 +56,7 @@ from wechatpy.client import WeChatClient
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import create_reply
+from policy_kb.answer import cite_line
 from wechatpy.utils import check_signature
 
 from bot.channels.namespace import WECHAT, conversation_id, user_of
@@ -95,7 +96,6 @@ TEXT_PROCESSING = "正在查询，请稍等几秒后再发送一次同样的问�
 TEXT_TRUNCATED = "……（内容较长，未能全部显示，请缩小问题范围后再问）"
 TEXT_CONTINUED = "（未完，续见下一条）"
 TEXT_BUTTON_HINT = "请回复数字选择："
-CITATION_PREFIX = "依据："
 
 # --- texts for the platform / administrator (HTTP errors) -------------------
 HTTP_NOT_CONFIGURED = (
@@ -138,22 +138,23 @@ class RenderedReply:
 
 
 def citation_line(citation: Any) -> Optional[str]:
-    """``{"id","title","label","quote"}`` -> ``依据：《…》第…项`` (None if unusable)."""
+    """A payload citation ``{"id","title","label","quote"}`` -> the one citation line of
+    policy_kb.answer (``依据《…》第…项。``); None if it names nothing."""
     if not isinstance(citation, dict):
         return None
-    label = str(citation.get("label") or "").strip()
-    title = str(citation.get("title") or "").strip()
-    if label and "《" not in label and title:
-        label = f"《{title}》{label}"
-    label = label or (f"《{title}》" if title else str(citation.get("id") or "").strip())
-    return f"{CITATION_PREFIX}{label}" if label else None
+    clause = {key: str(citation.get(key) or "").strip() for key in ("id", "title", "label")}
+    if not any(clause.values()):
+        return None
+    if not clause["label"] and clause["title"]:
+        clause["label"] = f"《{clause['title']}》"
+    return cite_line(clause)
 
 
 def render_messages(messages: List[Dict[Text, Any]]) -> RenderedReply:
     """Turn the messages collected from Rasa into plain text for WeChat.
 
     Buttons become numbered lines (numbering runs across all messages of the
-    turn); citations in ``custom`` become de-duplicated ``依据：…`` lines.
+    turn); citations in ``custom`` become de-duplicated ``依据…。`` lines.
     """
     lines: List[str] = []
     citations: List[str] = []

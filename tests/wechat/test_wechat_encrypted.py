@@ -147,7 +147,7 @@ def test_long_answer_is_split_passive_first_then_pushed(pushing):
     assert all(len(p.encode("utf-8")) <= 2048 for p in parts) and len(parts) >= 2
     assert all(m["touser"] == "oLong" for m in sent)
     joined = "\n".join(parts)
-    assert "第39行：" in joined and parts[-1].endswith("依据：《示例文件甲》第一部分")
+    assert "第39行：" in joined and parts[-1].endswith("依据《示例文件甲》第一部分。")
 
 
 def test_retry_on_another_process_during_a_late_push_is_not_answered_twice(serve, wechat_api, tmp_path):

@@ -30,13 +30,13 @@ def test_citations_buttons_and_text_render_in_order():
     assert rendered.body.splitlines() == [
         "第一段", "请选择", "请回复数字选择：", "1. 是", "2. 否", "再选", "请回复数字选择：", "3. 人工"]
     assert rendered.choices == ["/affirm", "/deny", "/human_handoff"]
-    assert rendered.citations == ["依据：《甲文件》第一部分"]
+    assert rendered.citations == ["依据《甲文件》第一部分。"]
 
 
 def test_citation_line_builds_a_label_from_what_is_there():
-    assert citation_line({"title": "乙文件", "label": "第（六）项"}) == "依据：《乙文件》第（六）项"
-    assert citation_line({"title": "乙文件"}) == "依据：《乙文件》"
-    assert citation_line({"id": "bt-2020:一"}) == "依据：bt-2020:一"
+    assert citation_line({"title": "乙文件", "label": "第（六）项"}) == "依据《乙文件》第（六）项。"
+    assert citation_line({"title": "乙文件"}) == "依据《乙文件》。"
+    assert citation_line({"id": "bt-2020:一"}) == "依据bt-2020:一。"
     assert citation_line({}) is None and citation_line("garbage") is None
 
 
@@ -47,8 +47,8 @@ def test_render_ignores_malformed_messages():
 
 def test_render_drops_characters_utf8_and_xml_cannot_carry():
     rendered = render_messages([{"text": "甲\ud800乙\x00丙", "custom": {"citations": [{"label": "《丁\x07》"}]}}])
-    assert (rendered.body, rendered.citations) == ("甲乙丙", ["依据：《丁》"])
-    assert fit_reply(rendered, REPLY_LIMIT_BYTES, can_continue=False)[0] == "甲乙丙\n依据：《丁》"
+    assert (rendered.body, rendered.citations) == ("甲乙丙", ["依据《丁》。"])
+    assert fit_reply(rendered, REPLY_LIMIT_BYTES, can_continue=False)[0] == "甲乙丙\n依据《丁》。"
 
 
 def test_split_text_respects_byte_limit_and_keeps_all_characters():
@@ -60,20 +60,20 @@ def test_split_text_respects_byte_limit_and_keeps_all_characters():
 
 def test_fit_reply_truncates_body_but_keeps_citations():
     rendered = RenderedReply(body="\n".join("第%d行" % i + "内容" * 60 for i in range(30)),
-                             citations=["依据：《甲文件》第一部分"])
+                             citations=["依据《甲文件》第一部分。"])
     first, rest = fit_reply(rendered, REPLY_LIMIT_BYTES, can_continue=False)
     assert rest == [] and utf8_len(first) <= REPLY_LIMIT_BYTES
     assert first.startswith("第0行") and TEXT_TRUNCATED in first
-    assert first.endswith("依据：《甲文件》第一部分")
+    assert first.endswith("依据《甲文件》第一部分。")
 
 
 def test_fit_reply_continues_when_push_is_possible():
     rendered = RenderedReply(body="\n".join("第%d行" % i + "内容" * 60 for i in range(30)),
-                             citations=["依据：《甲文件》第一部分"])
+                             citations=["依据《甲文件》第一部分。"])
     first, rest = fit_reply(rendered, REPLY_LIMIT_BYTES, can_continue=True)
     assert first.endswith(TEXT_CONTINUED) and rest
     assert all(utf8_len(p) <= REPLY_LIMIT_BYTES for p in [first, *rest])
-    assert rest[-1].endswith("依据：《甲文件》第一部分")
+    assert rest[-1].endswith("依据《甲文件》第一部分。")
     assert push_parts(rendered, REPLY_LIMIT_BYTES)[0].startswith("第0行")
 
 

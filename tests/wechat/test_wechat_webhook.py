@@ -171,8 +171,8 @@ def test_citations_render_as_basis_lines(plain):
     content = reply_of(post(url, text_xml("引用")))["Content"]
     assert content.splitlines() == [
         "答复正文。", "第二段。",
-        "依据：《示例文件甲》第一部分第（二）项",
-        "依据：《示例文件乙》第3条",
+        "依据《示例文件甲》第一部分第（二）项。",
+        "依据《示例文件乙》第3条。",
     ]
 
 
@@ -194,7 +194,7 @@ def test_long_answer_fits_wechat_limit_and_keeps_citation(plain):
     content = reply_of(resp)["Content"]
     assert len(content.encode("utf-8")) <= 2048
     assert content.startswith("第0行：") and wechat.TEXT_TRUNCATED in content
-    assert content.endswith("依据：《示例文件甲》第一部分")
+    assert content.endswith("依据《示例文件甲》第一部分。")
 
 
 def test_hostile_bot_text_still_gives_valid_xml(plain):
