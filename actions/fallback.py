@@ -59,7 +59,7 @@ class ActionFallbackSearch(Action):
                 send_answer(dispatcher, answer, channel)
                 return []
         if others:
-            send(dispatcher, say("did_you_mean_many"), buttons=[suggestion(m.point) for m in others],
+            send(dispatcher, say("did_you_mean_many", hotline=hotline_text()), buttons=[suggestion(m.point) for m in others],
                  extra={"answer": {"kind": "choice"}})
             return []
         send(dispatcher, say("not_understood", coverage=coverage_text(), hotline=hotline_text()),

@@ -90,7 +90,7 @@ class ActionAnswerPolicy(Action):
         if answer:
             send_answer(dispatcher, answer, channel)
         elif choices:
-            send(dispatcher, say("did_you_mean_many"), buttons=choices, extra={"answer": {"kind": "choice"}})
+            send(dispatcher, say("did_you_mean_many", hotline=hotline_text()), buttons=choices, extra={"answer": {"kind": "choice"}})
         else:
             send(dispatcher, say("not_found", hotline=hotline_text()), extra={"answer": {"kind": "none"}})
         return []

@@ -7,7 +7,9 @@ as policy questions (fallback, staff search).
 """
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,6 +33,16 @@ def grams(value: str) -> set[str]:
 
 def dice(a: set[str], b: set[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def idf_weights(variants: list[list[set[str]]]) -> dict[str, float]:
+    """How telling each gram is: log(1 + N / (df + 0.5)) over the N points (df: the points whose
+    questions hold the gram). "职称", "申报" tell little; "快递", "工资" (in no point) tell most."""
+    df: Counter = Counter()
+    for grams_of_point in variants:
+        df.update(set().union(*grams_of_point) if grams_of_point else set())
+    n = max(len(variants), 1)
+    return {g: math.log(1 + n / (c + 0.5)) for g, c in df.items()} | {"": math.log(1 + n / 0.5)}
 
 
 _YEAR = re.compile(r"(20)?(1\d|2\d)\s*年")
@@ -60,6 +72,15 @@ class PointIndex:
         self.years = {pid: (doc_years or {}).get(str((p.get("cites") or [""])[0]).split(":")[0])
                       for pid, p in self.points.items()}
         self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
+        self._idf = idf_weights(list(self._grams.values()))
+
+    def weight(self, found: set[str]) -> float:
+        unseen = self._idf[""]
+        return sum(self._idf.get(g, unseen) for g in found)
+
+    def wdice(self, a: set[str], b: set[str]) -> float:
+        """Dice coefficient with each gram weighted by how telling it is (idf_weights)."""
+        return 2 * self.weight(a & b) / (self.weight(a) + self.weight(b)) if a and b else 0.0
 
     @classmethod
     def of_kb(cls, kb) -> "PointIndex":
@@ -84,7 +105,7 @@ class PointIndex:
         for pid, variants in self._grams.items():
             best = 0.0
             for g in variants:
-                best = max(best, dice(plain, g), 0.9 * dice(wide, g))
+                best = max(best, self.wdice(plain, g), 0.9 * self.wdice(wide, g))
             out[pid] = best
         return out
 

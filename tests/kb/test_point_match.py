@@ -1,6 +1,7 @@
 """The one ranking of answer points (policy_kb/point_match.py, weights in ranking.yml)."""
 from __future__ import annotations
 
+from policy_kb.kb import KB
 from policy_kb.point_match import PointIndex, settings
 
 POINTS = [
@@ -11,8 +12,16 @@ POINTS = [
 
 
 def test_a_paraphrase_is_decided_by_overlap_alone():
-    best, _ = PointIndex(POINTS).decide("送审表到底要交几份啊", None)
-    assert best and best.point["id"] == "materials_copies"
+    # the knowledge base's own points: the weight of each word comes from all of them
+    best, _ = PointIndex.of_kb(KB()).decide("送审表到底要交几份啊", None)
+    assert best and "送审表" in best.point["answer"] and "15份" in best.point["answer"]
+
+
+def test_telling_words_weigh_more_than_common_ones():
+    index = PointIndex(POINTS)
+    # "送审表" (one point) outweighs "评审" (also in fees) and the question words
+    assert index.lexical("送审表的评审")["materials_copies"] > index.lexical("送审表的评审")["fees_amount"]
+    assert index.weight({"送审"}) > index.weight({"审表"})
 
 
 def test_synonyms_widen_the_overlap():
@@ -39,6 +48,6 @@ def test_nothing_close_decides_nothing_and_offers_little():
 
 def test_two_close_points_are_offered_not_guessed():
     ranking = [{"point": "materials_copies", "confidence": 0.45}, {"point": "materials_paper", "confidence": 0.44}]
-    best, offers = PointIndex(POINTS).decide("表", ranking)
+    best, offers = PointIndex(POINTS).decide("审表的事", ranking)
     assert best is None
     assert {m.point["id"] for m in offers} >= {"materials_copies", "materials_paper"}
