@@ -193,3 +193,33 @@ def test_patch_adds_phrasings_under_the_point_and_still_loads(tmp_path):
     data = yaml.safe_load((answers / "certificates.yml").read_text(encoding="utf-8"))
     exchange = next(p for p in data["points"] if p["id"] == "certificates_exchange")
     assert exchange["questions"][-1] == "证书: 丢了 #咋办"
+
+
+def test_cli_exports_the_patch_from_the_configured_store(tracker_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from bot.web import review_store
+    from bot.web.unanswered import normalise_text
+
+    db = tmp_path / "tracker.db"
+    shutil.copy(tracker_db, db)
+    store = review_store.Store(sqlite_path=db)
+    review_store.decide(store, normalise_text("评审费可以开发票吗"), "评审费可以开发票吗", "linked", point="fees_basis")
+    env = dict(os.environ, TRACKER_DB=str(db))
+    env.pop("ENDPOINTS", None)
+    out = tmp_path / "phrasings.diff"
+    run = subprocess.run([sys.executable, "-m", "bot.web.review", "export-patch", "-o", str(out)],
+                         cwd=paths.repo_root(), env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "新增问法 1 条" in run.stderr
+    diff = out.read_text(encoding="utf-8")
+    assert "+++ b/policy_kb/answers/fees.yml" in diff and "+      - 评审费可以开发票吗" in diff
+    csv_out = tmp_path / "queue.csv"
+    run = subprocess.run([sys.executable, "-m", "bot.web.review", "csv", "-o", str(csv_out)],
+                         cwd=paths.repo_root(), env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and csv_out.read_bytes().startswith(b"\xef\xbb\xbf")
+    missing = subprocess.run([sys.executable, "-m", "bot.web.review", "export-patch"], cwd=paths.repo_root(),
+                             env=dict(env, TRACKER_DB=str(tmp_path / "none.db")), capture_output=True, text=True)
+    assert missing.returncode == 2 and "还没有对话记录" in missing.stderr
