@@ -58,13 +58,18 @@ def main() -> int:
     queue = review_queue.load(store)["items"]
     by_key = {normalise_text(q["q"]): q for q in dev}
     queued = [i for i in queue if i["key"] in by_key]
-    for item in queued:
-        review_store.decide(store, item["key"], item["text"], "linked", clause=by_key[item["key"]]["clauses"][0])
+    for item in queued:   # a question the notices do not answer is marked handled, not linked
+        clauses = by_key[item["key"]].get("clauses") or []
+        if clauses:
+            review_store.decide(store, item["key"], item["text"], "linked", clause=clauses[0])
+        else:
+            review_store.decide(store, item["key"], item["text"], "handled")
     linked = [{"text": d["text"], "point": d["point"], "clause": d["clause"]}
               for d in review_store.decisions(store).values() if d["status"] == "linked"]
     patch = build_patch(linked, paths.answers_dir())
     result = measure(patch.added, patch.diff)
     summary = {"dev_questions": len(dev), "queue_groups": len(queue), "queued_dev_questions": len(queued),
+               "handled_no_clause": sum(not by_key[i["key"]].get("clauses") for i in queued),
                "kinds": {k: sum(k in i["kinds"] for i in queued) for k in review_queue.KINDS},
                "phrasings_added": len(patch.added), "skipped": patch.skipped,
                "answered_before": result["before"], "answered_after": result["after"], "measured": result["total"]}
