@@ -83,3 +83,16 @@ def point_answers(kb, query: str, limit: int = 3) -> list[dict]:
         out.append({"id": match.point["id"], "question": match.point["questions"][0], "score": round(match.score, 3),
                     "answer": answer.ready_answer(), "citations": answer.citations()})
     return out
+
+
+def point_candidates(kb, question: str = "", limit: int = 5) -> list[dict]:
+    """Points to link a review-queue question to: the closest ones first (lexical match),
+    then every other point (id, first question, answer)."""
+    points = {p["id"]: p for p in kb.answer_points()}
+    order = []
+    if question.strip():
+        order = [m.point["id"] for m in PointIndex.of_kb(kb).rank(question)[:limit]]
+    order += [pid for pid in sorted(points) if pid not in order]
+    return [{"id": pid, "topic": points[pid]["topic"], "question": (points[pid].get("questions") or [""])[0],
+             "answer": points[pid].get("answer", ""), "close": i < limit and bool(question.strip())}
+            for i, pid in enumerate(order)]

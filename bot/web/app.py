@@ -6,7 +6,7 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
-from bot.web import auth, chat, public_api, staff
+from bot.web import auth, chat, feedback, public_api, staff, staff_review
 from bot.web.appkeys import HTTP, KB_PROVIDER, PDF, SETTINGS
 from bot.web.errors import error_middleware
 from bot.web.kb_access import KBProvider
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     r.add_get("/checklist/print", public_api.checklist_print)
     r.add_get("/checklist.pdf", public_api.checklist_pdf)
     r.add_get("/healthz", healthz)
+    r.add_post("/api/feedback", feedback.api_feedback)
 
     r.add_get(auth.LOGIN_PATH, auth.login_page)
     r.add_post(auth.LOGIN_PATH, auth.login_submit)
@@ -91,5 +92,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     r.add_get("/staff/api/clause/{clause_id:.+}", staff.api_clause)
     r.add_get("/staff/api/history/{topic}", staff.api_history)
     r.add_get("/staff/api/unanswered", staff.api_unanswered)
+    # review queue (issue 16, staff half)
+    r.add_get("/staff/api/review", staff_review.api_review)
+    r.add_get("/staff/api/review.csv", staff_review.api_review_csv)
+    r.add_post("/staff/api/review/decision", staff_review.api_review_decide)
+    r.add_get("/staff/api/review/patch", staff_review.api_review_patch)
+    r.add_get("/staff/api/points", staff_review.api_points)
+    r.add_get("/staff/api/thresholds", staff.api_thresholds)
     r.add_static("/static", STATIC)
     return app

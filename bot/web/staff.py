@@ -6,6 +6,7 @@ import re
 
 from aiohttp import web
 
+from bot.web import clause_diff, search_rank, thresholds
 from bot.web.answers import point_answers, ready_answer
 from bot.web.appkeys import KB_PROVIDER, SETTINGS
 from bot.web.errors import BadRequest, json_ok
@@ -29,7 +30,8 @@ async def staff_page(request: web.Request) -> web.Response:
         docs, topics = kb.documents(), kb.topics()
     except BadRequest as exc:
         error = exc.message
-    years = sorted({str(d.get("date", ""))[:4] for d in docs if d.get("date")})
+    # the notice's year as the KB records it (from its date, else its id / title)
+    years = sorted({str(d["year"]) for d in docs if d.get("year")})
     return render(request, "staff.html", {
         "docs": docs, "topics": topics, "years": years, "kb_error": error,
         "fields": fields(), "fact_labels": fact_labels(),
@@ -74,12 +76,16 @@ async def api_search(request: web.Request) -> web.Response:
         raise BadRequest(f"检索词太长了，请控制在 {MAX_QUERY_CHARS} 字以内。")
     kb = _kb(request)
     filters = _filters(request, kb)
-    results = kb.search(query, limit=_limit(request), **filters)
-    if not results:
+    limit = _limit(request)
+    found = kb.search(query, limit=MAX_LIMIT, **filters)
+    results = (await asyncio.to_thread(search_rank.rank, kb, query, found))[:limit]
+    if not found:
         health = await asyncio.to_thread(kb.health)
         if not health["ok"]:   # no results because the file is damaged: say so
             raise BadRequest("政策知识库文件损坏或不可读，请运行 python -m policy_kb build 重建后再检索。", status=503)
-    return json_ok({"query": query, "filters": filters, "results": results, "points": point_answers(kb, query)})
+    points = point_answers(kb, query) if results else []
+    return json_ok({"query": query, "filters": filters, "results": results, "points": points,
+                    "message": "" if results else f"没有找到与“{query[:40]}”相关的条款，请换个说法或放宽筛选条件。"})
 
 
 async def api_clause(request: web.Request) -> web.Response:
@@ -89,12 +95,23 @@ async def api_clause(request: web.Request) -> web.Response:
     if clause is None:
         raise BadRequest(f"没有找到条款“{clause_id[:60]}”。", status=404)
     query = request.query.get("q", "")[:MAX_QUERY_CHARS]
+    related = kb.related(clause["id"])
+    body = clause.get("full_text") or clause.get("text") or ""
+    for r in related:   # this clause against each counterpart, older text on the left
+        older, newer = (r["text"], body) if r["relation"] == "earlier" else (body, r["text"])
+        r["diff"] = clause_diff.side_by_side(older, newer)
+    ids = {clause["id"], *(r["id"] for r in related)}
     return json_ok({
-        "clause": clause,
+        "clause": dict(clause, **search_rank.status_of(kb, clause["id"])),
         "children": kb.children(clause_id),
-        "related": kb.related(clause_id),
+        "related": related,
         "answer": ready_answer(clause, query),
+        "thresholds": thresholds.table(kb, ids),
     })
+
+
+async def api_thresholds(request: web.Request) -> web.Response:
+    return json_ok(thresholds.table(_kb(request)))
 
 
 async def api_history(request: web.Request) -> web.Response:

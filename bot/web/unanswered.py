@@ -6,7 +6,9 @@ set-up -- both hold Rasa's ``events`` table.
 
 A user message counts as unanswered when its intent is ``nlu_fallback``, its intent
 confidence is below 0.6, or the assistant answered it with ``action_default_fallback`` /
-``action_fallback_search``.  Messages are masked (policy_kb.privacy.mask_pii), grouped
+``action_fallback_search``.  An answer given inside an open form ("不知道", "本科") is
+the form's business: an unsure intent there does not count, only a fallback the assistant
+actually ran or a policy reply that found nothing.  Messages are masked (policy_kb.privacy.mask_pii), grouped
 by normalised text and counted.  A SQLite file is opened read-only.
 """
 from __future__ import annotations
@@ -33,6 +35,8 @@ REASONS = {
     "not_found": "通知中没有找到",
     "choice": "只给出候选问题",
 }
+# The review queue's kinds (bot/web/review_queue.py): unsure intents, or not answered at all.
+KIND_OF_REASON = {"low_confidence": "low_confidence"}  # every other reason: "unanswered"
 # Policy replies that did not answer carry `custom.answer.kind` (docs/contracts.md).
 UNANSWERED_KINDS = {"none": "not_found", "choice": "choice"}
 
@@ -46,7 +50,7 @@ def normalise_text(text: str) -> str:
 
 
 _SELECT = ("SELECT id, sender_id, type_name, intent_name, action_name, timestamp, data "
-           "FROM events WHERE type_name IN ('user', 'action', 'bot') ORDER BY id DESC LIMIT {limit}")
+           "FROM events WHERE type_name IN ('user', 'action', 'bot', 'active_loop') ORDER BY id DESC LIMIT {limit}")
 
 
 def _load_events(db_path: Path) -> list[tuple]:
@@ -89,6 +93,16 @@ def _user_message(data_json: str | None) -> tuple[str, float | None, str | None]
     return text, (float(conf) if isinstance(conf, (int, float)) else None), name
 
 
+def _loop_name(data_json: str | None) -> str | None:
+    """The form an ``active_loop`` event opens (None: the form closed)."""
+    try:
+        data = json.loads(data_json or "{}")
+        name = data.get("name") if isinstance(data, dict) else None
+    except (ValueError, TypeError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
 def _answer_kind(data_json: str | None) -> str | None:
     """`custom.answer.kind` of a stored bot message, if any."""
     try:
@@ -103,6 +117,7 @@ def _flag_messages(rows: list[tuple]) -> list[dict]:
     """Walk the events sender by sender; return each unanswered user message."""
     flagged: list[dict] = []
     open_msg: dict[str, dict] = {}  # sender -> last user message and its reasons
+    in_form: dict[str, str] = {}    # sender -> the form open now
 
     def close(sender: str) -> None:
         msg = open_msg.pop(sender, None)
@@ -110,6 +125,13 @@ def _flag_messages(rows: list[tuple]) -> list[dict]:
             flagged.append(msg)
 
     for _id, sender, type_name, intent_name, action_name, ts, data in rows:
+        if type_name == "active_loop":
+            name = _loop_name(data)
+            if name:
+                in_form[sender] = name
+            else:
+                in_form.pop(sender, None)
+            continue
         if type_name == "user":
             close(sender)
             text, conf, parsed_intent = _user_message(data)
@@ -117,10 +139,11 @@ def _flag_messages(rows: list[tuple]) -> list[dict]:
                 continue  # empty or a button payload
             intent = intent_name or parsed_intent
             reasons = set()
-            if intent == FALLBACK_INTENT:
-                reasons.add("fallback_intent")
-            if conf is not None and conf < LOW_CONFIDENCE:
-                reasons.add("low_confidence")
+            if sender not in in_form:   # a form answer is judged by the form, not the intent
+                if intent == FALLBACK_INTENT:
+                    reasons.add("fallback_intent")
+                if conf is not None and conf < LOW_CONFIDENCE:
+                    reasons.add("low_confidence")
             open_msg[sender] = {"text": text, "intent": intent, "ts": ts, "reasons": reasons}
         elif action_name in FALLBACK_ACTIONS and sender in open_msg:
             open_msg[sender]["reasons"].add("fallback_action")
@@ -171,8 +194,8 @@ def group_unanswered(rows: list[tuple], limit: int = 200) -> dict:
         key = normalise_text(masked)
         if not key:
             continue
-        group = groups.setdefault(key, {"text": masked[:MAX_TEXT], "count": 0, "last_ts": 0.0,
-                                        "intents": [], "reasons": []})
+        group = groups.setdefault(key, {"key": key, "text": masked[:MAX_TEXT], "count": 0, "last_ts": 0.0,
+                                        "intents": [], "reasons": [], "kinds": []})
         group["count"] += 1
         try:
             ts = float(msg["ts"] or 0)
@@ -187,9 +210,12 @@ def group_unanswered(rows: list[tuple], limit: int = 200) -> dict:
             label = REASONS[reason]
             if label not in group["reasons"]:
                 group["reasons"].append(label)
+            kind = KIND_OF_REASON.get(reason, "unanswered")
+            if kind not in group["kinds"]:
+                group["kinds"].append(kind)
     items = sorted(groups.values(), key=lambda g: (-g["count"], -g["last_ts"]))
     total = sum(g["count"] for g in items)
     for g in items:
-        g["last_seen"] = _iso(g.pop("last_ts"))
+        g["last_seen"] = _iso(g["last_ts"])
     return {"available": True, "items": items[:limit], "total": total, "groups": len(items),
             "message": "" if items else "暂无未能解答的问题。"}

@@ -92,7 +92,7 @@ def _write_tracker(path: Path) -> None:
         warnings.simplefilter("ignore")   # SQLAlchemy 2.0 deprecation notes inside Rasa
         from rasa.core.tracker_store import SQLTrackerStore
         from rasa.shared.core.domain import Domain
-        from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+        from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, UserUttered
         from rasa.shared.core.trackers import DialogueStateTracker
 
     def user(text, intent, confidence):
@@ -115,6 +115,13 @@ def _write_tracker(path: Path) -> None:
             ActionExecuted("action_fallback_search"), BotUttered("检索结果"),
             user("/greet", "greet", 1.0),
             ActionExecuted("utter_greet"),
+        ],
+        "visitor-d": [   # "不知道" answers a form question: not an unanswered question
+            ActiveLoop("facts_form"), BotUttered("您的最高学历是？"),
+            user("不知道", "deny", 0.35), ActionExecuted("facts_form"),
+            ActiveLoop(None),
+            user("同时评两个系列可以吗", "ask_series_transfer", 0.41),
+            ActionExecuted("action_answer_policy"),
         ],
         "visitor-c": [
             user("<img src=x onerror=\"window.__xss=9\">能评吗", "nlu_fallback", 0.2),
