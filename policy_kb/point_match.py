@@ -31,10 +31,6 @@ def grams(value: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:])} | set(chars)
 
 
-def dice(a: set[str], b: set[str]) -> float:
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
-
-
 def idf_weights(variants: list[list[set[str]]]) -> dict[str, float]:
     """How telling each gram is: log(1 + N / (df + 0.5)) over the N points (df: the points whose
     questions hold the gram). "职称", "申报" tell little; "快递", "工资" (in no point) tell most."""
@@ -73,14 +69,11 @@ class PointIndex:
                       for pid, p in self.points.items()}
         self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
         self._idf = idf_weights(list(self._grams.values()))
+        self._weights = {pid: [self.weight(g) for g in variants] for pid, variants in self._grams.items()}
 
     def weight(self, found: set[str]) -> float:
         unseen = self._idf[""]
         return sum(self._idf.get(g, unseen) for g in found)
-
-    def wdice(self, a: set[str], b: set[str]) -> float:
-        """Dice coefficient with each gram weighted by how telling it is (idf_weights)."""
-        return 2 * self.weight(a & b) / (self.weight(a) + self.weight(b)) if a and b else 0.0
 
     @classmethod
     def of_kb(cls, kb) -> "PointIndex":
@@ -101,11 +94,16 @@ class PointIndex:
     def lexical(self, question: str) -> dict[str, float]:
         plain = grams(question)
         wide = self.expand(question)
+        w_plain, w_wide = self.weight(plain), self.weight(wide)
         out = {}
         for pid, variants in self._grams.items():
             best = 0.0
-            for g in variants:
-                best = max(best, self.wdice(plain, g), 0.9 * self.wdice(wide, g))
+            for g, w_g in zip(variants, self._weights[pid]):
+                if not g:
+                    continue
+                # Dice coefficient, each gram weighted by how telling it is (idf_weights)
+                best = max(best, 2 * self.weight(plain & g) / (w_plain + w_g),
+                           0.9 * 2 * self.weight(wide & g) / (w_wide + w_g))
             out[pid] = best
         return out
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from policy_kb import search as searchlib
 from policy_kb import text as textlib
+from policy_kb.point_match import settings
 
-MIN_COVERAGE = 0.5
 STATUS_LABELS = {"current": "现行", "superseded": "已被新通知替代"}
 
 
@@ -46,7 +46,7 @@ def rank(kb, query: str, results: list[dict]) -> list[dict]:
     """Relevant results only, each with its in-force status; rules in force first."""
     kept = []
     for r in results:
-        if coverage(kb, query, f"{r.get('heading') or ''}\n{r.get('text') or ''}") < MIN_COVERAGE:
+        if coverage(kb, query, f"{r.get('heading') or ''}\n{r.get('text') or ''}") < settings()["staff_search"]["min_coverage"]:
             continue
         kept.append(dict(r, **status_of(kb, r["id"])))
     return sorted(kept, key=lambda r: r["status"] != "current")
