@@ -54,6 +54,8 @@ _LEVEL_WORDS = {"附件三": ("高级", "副高", "正高"), "附件四": ("中�
 def schedule_rows(kb: KB, question: str) -> list[dict]:
     """Rows of the review schedules (bt-2020 附件三/四) whose unit the question names by name;
     the level named in the question (高级 / 中初级) picks the table, else both are given."""
+    # "卫健委" names "市卫生健康委员会": the units' short names are synonyms (topics.yml)
+    question += "".join(v for key, values in kb.synonyms().items() if key in question for v in values)
     picked = []
     for row in kb.schedules():
         for unit in row.get("unit_list") or []:
