@@ -65,9 +65,13 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
     return None, [suggestion(m.point) for m in others]
 
 
-def offers_checklist(answer: Answer, topic: str | None) -> bool:
+_ASKS_MATERIALS = re.compile(r"材料|清单|要交什么|交哪些|准备什么|准备哪些")
+
+
+def offers_checklist(answer: Answer, topic: str | None, text: str) -> bool:
     """An answer about the materials: the tailored checklist is offered with it."""
-    return (answer.point or "").startswith("materials_") or (answer.point is None and topic == "materials")
+    return ((answer.point or "").startswith("materials_") or topic == "materials"
+            or bool(_ASKS_MATERIALS.search(text)))
 
 
 def checklist_button() -> dict:
@@ -102,7 +106,7 @@ class ActionAnswerPolicy(Action):
         answer, choices = answer_question(text, ranking, topic, topic_conf)
         channel = tracker.get_latest_input_channel()
         if answer:
-            offer = [checklist_button()] if offers_checklist(answer, topic) and not in_form else []
+            offer = [checklist_button()] if offers_checklist(answer, topic, text) and not in_form else []
             send_answer(dispatcher, answer, channel, buttons=(answer.suggestions + offer) or None)
         elif choices:
             send(dispatcher, say("did_you_mean_many"), buttons=choices, extra={"answer": {"kind": "choice"}})
