@@ -62,7 +62,12 @@ def _answer_app() -> web.Application:
     import asyncio
 
     warm = Tracker("warm", {}, {"text": LONG_QUESTION, "intent": {"name": "faq"}}, [], False, None, {}, "action_listen")
-    asyncio.run(ActionAnswerPolicy().run(CollectingDispatcher(), warm, {}))
+    import threading
+
+    # In a thread of its own: the browser's event loop may be running in this one.
+    worker = threading.Thread(target=lambda: asyncio.run(ActionAnswerPolicy().run(CollectingDispatcher(), warm, {})))
+    worker.start()
+    worker.join(timeout=120)
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", webhook)
     return app
