@@ -176,7 +176,7 @@
   }
 
   function ratingRow(reply, question) {
-    var answer = reply.custom.answer;
+    var answer = reply.custom.answer || {};
     var box = el("div", "rating");
     box.appendChild(el("span", null, "这个回答有用吗？"));
     [["useful", "有用"], ["useless", "没用"]].forEach(function (pair) {
@@ -271,7 +271,7 @@
     }
     if (choices.length) stack.appendChild(chipGroup(choices, null));
     if (guesses.length) stack.appendChild(chipGroup(guesses, "猜你想问"));
-    if (answer && (answer.kind === "answer" || answer.kind === "clause")) {
+    if ((answer && (answer.kind === "answer" || answer.kind === "clause")) || custom.eligibility) {
       stack.appendChild(ratingRow(reply, question));
     }
     return stack.parentNode;
