@@ -5,6 +5,7 @@ from the chat holds the chat's facts, "重新开始" clears it. Screenshots for 
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from pathlib import Path
 
@@ -17,6 +18,12 @@ pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
 SIDE_QUESTION = "苏木乡镇工作的人评职称有什么优惠？"
+
+
+@pytest.fixture
+def web_url(request) -> str:
+    """WEB_URL (a stack already running) or the test stack."""
+    return (os.environ.get("WEB_URL") or request.getfixturevalue("stack").web_url).rstrip("/")
 
 
 @pytest.fixture
@@ -50,8 +57,15 @@ def ask(page, text: str) -> dict:
     return data
 
 
-def history(stack, sender: str) -> dict:
-    req = urllib.request.Request(stack.web_url + "/api/chat/history", method="POST",
+def tap(page, button) -> None:
+    rows = page.locator(".row.bot:not(.pending)").count()
+    button.click()
+    page.locator(".row.bot:not(.pending)").nth(rows).wait_for()
+    page.wait_for_function("() => !document.querySelector('.row.pending')")
+
+
+def history(web_url: str, sender: str) -> dict:
+    req = urllib.request.Request(web_url + "/api/chat/history", method="POST",
                                  data=json.dumps({"sender": sender}).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as resp:
@@ -63,12 +77,13 @@ def conversation_texts(page) -> list[str]:
         "bs => bs.map(b => (b.querySelector('.answer-short') || b).textContent.trim())")
 
 
-def test_form_survives_reload_answers_a_side_question_and_back_navigation(page360, stack):
+def test_form_survives_reload_answers_a_side_question_and_back_navigation(page360, web_url):
     page = page360
-    page.goto(stack.web_url + "/")
+    page.goto(web_url + "/")
     sender = page.evaluate("localStorage.getItem('policy-chat-sender')")
-    ask(page, "我能申报中级职称吗？")
-    state = history(stack, sender)
+    ask(page, "能帮我判断一下我能报什么职称吗")
+    tap(page, page.locator(".row.bot .chip", has_text="中级").last)   # the form's own choice buttons
+    state = history(web_url, sender)
     assert state["open_form"], "the eligibility form should be asking"
     note = page.locator("#form-note")
     note.wait_for()
@@ -87,7 +102,7 @@ def test_form_survives_reload_answers_a_side_question_and_back_navigation(page36
     answers = [m for m in data["messages"] if (m.get("custom") or {}).get("answer")]
     assert answers and answers[0]["custom"]["answer"]["kind"] in ("answer", "clause"), data
     assert data["messages"][-1].get("text") == form_question, data
-    after = history(stack, sender)
+    after = history(web_url, sender)
     assert "location" not in after["facts"] and after["open_form"]
 
     # To the checklist and back: the facts go with it, the conversation is still there.
@@ -106,15 +121,15 @@ def test_form_survives_reload_answers_a_side_question_and_back_navigation(page36
     new_sender = page.evaluate("localStorage.getItem('policy-chat-sender')")
     assert new_sender != sender
     page.wait_for_timeout(1500)                                      # the restart reaches Rasa
-    assert history(stack, sender)["open_form"] is None
+    assert history(web_url, sender)["open_form"] is None
     page.reload()
     page.wait_for_timeout(1500)
     assert page.locator("#messages .row:not(.welcome)").count() == 0
 
 
-def test_materials_question_offers_the_checklist_with_the_chat_facts(page1366, stack):
+def test_materials_question_offers_the_checklist_with_the_chat_facts(page1366, web_url):
     page = page1366
-    page.goto(stack.web_url + "/")
+    page.goto(web_url + "/")
     ask(page, "本科毕业在民企干了6年能直接报中级吗？")
     data = ask(page, "我需要准备哪些材料？")
     row = page.locator(".row.bot").last
