@@ -152,6 +152,7 @@ def test_reply_opens_at_its_first_line_with_the_rest_under_details(page, answers
         m.scrollTop = keep; return top;
     }""")
     print(f"\nverdict line at {page.width}px: {offset:.0f}px (was {bottom_offset:.0f}px when scrolled to the bottom)")
+    assert row.locator(".rating button").all_inner_texts() == ["有用", "没用"]   # verdicts are rated too
     more.locator(":scope > summary").click()
     assert row.get_by_text(rest_line, exact=False).first.is_visible()
     if custom.get("citations"):
