@@ -26,21 +26,13 @@ def web_url(request) -> str:
     return (os.environ.get("WEB_URL") or request.getfixturevalue("stack").web_url).rstrip("/")
 
 
-@pytest.fixture
-def page360(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                  locale="zh-CN", bypass_csp=True)
+@pytest.fixture(params=[(360, 740), (1366, 860)], ids=["360px", "1366px"])
+def page(request, browser):
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN", bypass_csp=True)
     pg = context.new_page()
     pg.set_default_timeout(90_000)
-    yield pg
-    context.close()
-
-
-@pytest.fixture
-def page1366(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN", bypass_csp=True)
-    pg = context.new_page()
-    pg.set_default_timeout(90_000)
+    pg.width = width
     yield pg
     context.close()
 
@@ -77,8 +69,7 @@ def conversation_texts(page) -> list[str]:
         "bs => bs.map(b => (b.querySelector('.answer-short') || b).textContent.trim())")
 
 
-def test_form_survives_reload_answers_a_side_question_and_back_navigation(page360, web_url):
-    page = page360
+def test_form_survives_reload_answers_a_side_question_and_back_navigation(page, web_url):
     page.goto(web_url + "/")
     sender = page.evaluate("localStorage.getItem('policy-chat-sender')")
     ask(page, "能帮我判断一下我能报什么职称吗")
@@ -127,8 +118,7 @@ def test_form_survives_reload_answers_a_side_question_and_back_navigation(page36
     assert page.locator("#messages .row:not(.welcome)").count() == 0
 
 
-def test_materials_question_offers_the_checklist_with_the_chat_facts(page1366, web_url):
-    page = page1366
+def test_materials_question_offers_the_checklist_with_the_chat_facts(page, web_url):
     page.goto(web_url + "/")
     ask(page, "本科毕业在民企干了6年能直接报中级吗？")
     data = ask(page, "我需要准备哪些材料？")
@@ -141,8 +131,9 @@ def test_materials_question_offers_the_checklist_with_the_chat_facts(page1366, w
     assert button.inner_text() == "生成我的材料清单"
     found = axe_violations(page)
     assert not found, describe(found)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "chat-1366.png"))
+    if page.width == 1366:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "chat-1366.png"))
     button.click()
     page.wait_for_url("**/checklist?**")
     assert page.locator("#cl-target_title").input_value() == "中级"
@@ -151,3 +142,19 @@ def test_materials_question_offers_the_checklist_with_the_chat_facts(page1366, w
     frame = page.frame_locator("#checklist-frame")
     frame.locator("table.facts").wait_for()
     assert "本科" in frame.locator("table.facts").inner_text()
+
+
+@pytest.mark.parametrize("opening", ["帮我列一份申报材料清单", "能帮我判断一下我能报什么职称吗"])
+def test_a_question_inside_either_form_is_answered_then_asked_again(stack, opening):
+    sender = "side-question-" + str(abs(hash(opening)) % 10_000_000)
+    asked = stack.send(opening, sender=sender)
+    question = asked[-1]["text"]
+    state = history(stack.web_url, sender)
+    assert state["open_form"], asked
+    replies = stack.send(SIDE_QUESTION, sender=sender)
+    answer = next((m["custom"]["answer"] for m in replies if (m.get("custom") or {}).get("answer")), None)
+    assert answer and answer["kind"] in ("answer", "clause"), replies
+    assert replies[-1]["text"] == question                       # the form asks again
+    after = history(stack.web_url, sender)
+    assert after["open_form"]["name"] == state["open_form"]["name"]
+    assert "location" not in after["facts"]                       # the question was not taken as the workplace
