@@ -85,6 +85,8 @@ def test_form_survives_reload_answers_a_side_question_and_back_navigation(page, 
     page.reload()
     page.locator("#messages .row:not(.welcome)").nth(len(before) - 1).wait_for()
     assert conversation_texts(page) == before                       # reload keeps the conversation
+    answered = page.locator(".row.bot .chip", has_text="助理级")       # the first question's choices
+    assert answered.first.is_disabled() and not page.locator(".row.bot").last.locator(".chip").first.is_disabled()
     note.wait_for()
     assert state["open_form"]["question"] in note.inner_text()      # and shows the open form
 

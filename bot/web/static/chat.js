@@ -436,6 +436,10 @@
         }
       });
       flush();
+      // Choices of earlier turns were answered already: only the last reply's stay live.
+      rows.slice(0, -1).forEach(function (row) {
+        row.querySelectorAll(".chips button:not([data-action])").forEach(function (b) { b.disabled = true; });
+      });
       showFormNote(r.data.open_form);
       revealStart(rows[rows.length - 1]);
     }).catch(function () { /* a fresh page still works */ });
