@@ -13,6 +13,7 @@ from actions.common import citation, kb, send
 from actions.eligibility_answer import facts_from_slots
 from actions.fact_form import DONE_SLOT, SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer
 from policy_kb.checklist import build_checklist
+from policy_kb.replies import say
 
 # At most this many questions before the checklist is shown; the rest become
 # "如属…情形，还需提供…" lines of the checklist itself.
@@ -76,6 +77,13 @@ class ActionChecklistResult(Action):
             lines.append("· " + (cond if isinstance(cond, str) else cond.get("text") or cond.get("name", "")))
         for deadline in (result.get("deadlines") or [])[:2]:
             lines.append("截止时间：" + (deadline if isinstance(deadline, str) else deadline.get("text") or ""))
-        lines.append("完整清单（可打印）：" + checklist_link(facts))
-        send(dispatcher, "\n".join(lines), cites[:10], {"checklist_url": checklist_link(facts)})
+        url = checklist_link(facts)
+        if tracker.get_latest_input_channel() == "wechat":
+            lines.append(say("checklist_full_link", url=url))   # WeChat shows text only
+            send(dispatcher, "\n".join(lines), cites[:10], {"checklist_url": url})
+        else:
+            # The web chat shows a button, never the percent-encoded address as text.
+            lines.append(say("checklist_open"))
+            send(dispatcher, "\n".join(lines), cites[:10], {"checklist_url": url},
+                 buttons=[{"title": say("checklist_offer"), "payload": "/request_checklist"}])
         return [SlotSet(SKIPPED_SLOT, [])]

@@ -18,6 +18,10 @@ CANCELLED = "__cancelled__"
 _SKIP = re.compile(r"不知道|不清楚|不确定|说不准|跳过|不好说|没有这个|不适用")
 _STOP = re.compile(r"算了|取消|不问了|不查了|退出|停止|结束")
 _FORM_INTENTS = {"inform", "affirm", "deny", "check_eligibility", "request_checklist", "nlu_fallback"}
+# A message that asks something ("苏木乡镇工作的人评职称有什么优惠？") rather than answers.
+_QUESTION = re.compile(r"[？?]\s*$|[吗呢么]\s*[。！!]?\s*$|什么|怎么|怎样|哪些|哪个|哪里|如何|多少|为什么|为啥|是否|有没有|能不能|可不可以|需不需要|要不要")
+# Letters beyond the facts' own words up to which a message is a bare answer ("苏木乡镇吧？").
+_BARE_ANSWER_EXTRA = 3
 
 
 def facts_in_answer(text: str, requested: str | None) -> dict[str, Any]:
@@ -34,6 +38,21 @@ def facts_in_answer(text: str, requested: str | None) -> dict[str, Any]:
                         found.pop(other)
             found[requested] = value
     return {k: v for k, v in found.items() if k in FACTS}
+
+
+def side_question(text: str, requested: str | None) -> bool:
+    """A question asked while the form waits for `requested` (not an answer to it): asked in
+    its own words, not about the asker ("我…"), more than a bare answer. The form then
+    rejects it, a rule answers it (data/rules.yml) and the form asks again."""
+    if not text or not requested or requested not in FACTS or not _QUESTION.search(text):
+        return False
+    if "我" in text:
+        return False  # "我在苏木乡镇，能报吗？": about the asker's own case, an answer
+    from policy_kb.extract import extract_entities
+
+    covered = {i for ent in extract_entities(text) for i in range(ent["start"], ent["end"])}
+    rest = [ch for i, ch in enumerate(text) if i not in covered and ch.isalnum()]
+    return len(rest) > _BARE_ANSWER_EXTRA
 
 
 def form_cancelled(tracker: Tracker) -> bool:
@@ -74,6 +93,8 @@ class FactFormValidation(FormValidationAction):
             if _STOP.search(text):
                 dispatcher.utter_message(response="utter_form_cancelled")
                 return [SlotSet(SKIPPED_SLOT, skipped + [CANCELLED]), SlotSet("requested_slot", None)]
+            if side_question(text, requested):
+                return []  # rejected: the interruption rule answers it, then the form asks again
             found = facts_in_answer(text, requested)
             if requested and requested not in found and _SKIP.search(text):
                 skipped.append(requested)

@@ -65,16 +65,34 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
     return None, [suggestion(m.point) for m in others]
 
 
+_ASKS_MATERIALS = re.compile(r"材料|清单|要交什么|交哪些|准备什么|准备哪些")
+
+
+def offers_checklist(answer: Answer, topic: str | None, text: str) -> bool:
+    """An answer about the materials: the tailored checklist is offered with it."""
+    return ((answer.point or "").startswith("materials_") or topic == "materials"
+            or bool(_ASKS_MATERIALS.search(text)))
+
+
+def checklist_button() -> dict:
+    """Starts the checklist in the chat (intent request_checklist); the web chat opens the
+    checklist page with the conversation's facts instead (bot/web/static/chat.js)."""
+    return {"title": say("checklist_offer"), "payload": "/request_checklist"}
+
+
 class ActionAnswerPolicy(Action):
     def name(self) -> str:
         return "action_answer_policy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        events = answer_eligibility_if_asked(dispatcher, tracker, text)
+        # Inside a form this answers a question the form let pass (data/rules.yml): answer
+        # it only; the form then asks its question again and takes no fact from it.
+        in_form = bool(tracker.active_loop_name)
+        events = None if in_form else answer_eligibility_if_asked(dispatcher, tracker, text)
         if events is not None:
             return events
-        facts = bare_facts(text)
+        facts = {} if in_form else bare_facts(text)
         if facts:
             # "本科", "干了6年": an answer before any question. Take it and ask what an
             # eligibility check still needs, instead of searching the notices for one word.
@@ -88,7 +106,8 @@ class ActionAnswerPolicy(Action):
         answer, choices = answer_question(text, ranking, topic, topic_conf)
         channel = tracker.get_latest_input_channel()
         if answer:
-            send_answer(dispatcher, answer, channel)
+            offer = [checklist_button()] if offers_checklist(answer, topic, text) and not in_form else []
+            send_answer(dispatcher, answer, channel, buttons=(answer.suggestions + offer) or None)
         elif choices:
             send(dispatcher, say("did_you_mean_many", hotline=hotline_text()), buttons=choices, extra={"answer": {"kind": "choice"}})
         else:

@@ -6,7 +6,7 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
-from bot.web import auth, chat, feedback, public_api, staff, staff_review
+from bot.web import auth, chat, chat_session, feedback, public_api, staff, staff_review
 from bot.web.appkeys import HTTP, KB_PROVIDER, PDF, SETTINGS
 from bot.web.errors import error_middleware
 from bot.web.kb_access import KBProvider
@@ -76,6 +76,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     r = app.router
     r.add_get("/", chat.chat_page)
     r.add_post("/api/chat", chat.chat_api)
+    r.add_post("/api/chat/history", chat_session.chat_history)      # reload / back: the conversation
+    r.add_post("/api/chat/restart", chat_session.chat_restart)      # "重新开始"
     r.add_post("/api/eligibility", public_api.api_eligibility)
     r.add_post("/api/checklist", public_api.api_checklist)
     r.add_get("/checklist", public_api.checklist_page)

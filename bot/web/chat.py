@@ -32,7 +32,8 @@ def _hotlines(request: web.Request) -> list[str]:
 async def chat_page(request: web.Request) -> web.Response:
     return render(request, "chat.html", {"fact_labels": fact_labels(),
                                          "route_names": route_names(),
-                                         "hotlines": _hotlines(request)})
+                                         "hotlines": _hotlines(request),
+                                         "max_chars": MAX_MESSAGE_CHARS})
 
 
 def check_same_site(request: web.Request) -> None:
@@ -59,7 +60,7 @@ def _validate(data: dict) -> tuple[str, str]:
     if not message:
         raise BadRequest("消息不能为空，请输入您的问题。")
     if len(message) > MAX_MESSAGE_CHARS:
-        raise BadRequest(f"消息太长了，请控制在 {MAX_MESSAGE_CHARS} 字以内。")
+        raise BadRequest(f"消息太长了（{len(message)} 字），请控制在 {MAX_MESSAGE_CHARS} 字以内。")
     if not isinstance(sender, str) or not _SENDER.match(sender):
         raise BadRequest("会话标识（sender）无效，请刷新页面后重试。")
     return message, sender

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
@@ -16,6 +16,9 @@ from bot.web.render import render
 log = logging.getLogger(__name__)
 
 FACT_ERRORS = "填写的情况有误，请按提示修改后重新提交。"
+PDF_NAME = "职称申报材料清单.pdf"
+# RFC 6266 / 5987: an ASCII fallback name, and the Chinese name for every current browser.
+PDF_DISPOSITION = f"attachment; filename=\"checklist.pdf\"; filename*=UTF-8''{quote(PDF_NAME)}"
 
 
 def _facts_from_body(body: dict) -> tuple[dict, date | None]:
@@ -102,6 +105,6 @@ async def checklist_pdf(request: web.Request) -> web.Response:
     except RenderError as exc:
         raise BadRequest(f"暂时无法生成 PDF：{exc}。您可以使用浏览器的“打印”功能另存为 PDF。", status=503)
     return web.Response(body=pdf, content_type="application/pdf", headers={
-        "Content-Disposition": "inline; filename=\"checklist.pdf\"",
+        "Content-Disposition": PDF_DISPOSITION,
         "Cache-Control": "no-store",
     })

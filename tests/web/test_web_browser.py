@@ -56,9 +56,11 @@ def test_chat_renders_reply_citation_eligibility_and_buttons(phone, web_app_repl
     assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", sender)
 
     send(page, "非公企业的技术人员怎么申报职称？")
+    page.locator(".row.bot .more").first.wait_for()
+    assert page.locator(".row.user .bubble").last.inner_text() == "非公企业的技术人员怎么申报职称？"
+    page.locator(".row.bot .more > summary").last.click()       # "查看详情": the quote cards are inside
     card = page.locator(".cite").first
     card.wait_for()
-    assert page.locator(".row.user .bubble").last.inner_text() == "非公企业的技术人员怎么申报职称？"
     hit = kb.search("非公企业的技术人员怎么申报职称？", limit=1)[0]
     clause = kb.clause(hit["id"])
     assert clause["text"][:80] in page.locator(".row.bot .bubble").last.inner_text()
@@ -75,7 +77,7 @@ def test_chat_renders_reply_citation_eligibility_and_buttons(phone, web_app_repl
     labels = fact_labels()
     assert "还需要补充" in elig.inner_text()
     assert f"{labels['education']}、{labels['years_worked']}" in elig.inner_text()
-    assert elig.locator("a").get_attribute("href") == "/checklist"
+    assert elig.locator("button[data-action=checklist]").inner_text() == "生成我的材料清单"
 
     rows_before = page.locator(".row").count()
     page.locator(".row.bot .chip", has_text="需要哪些材料").last.click()
@@ -89,7 +91,7 @@ def test_chat_escapes_user_and_knowledge_text(phone, web_app_replay):
     page = phone
     page.goto(web_app_replay.url + "/")
     send(page, "HTML <b id='bold'>粗体</b><img src=x onerror=\"window.__xss=3\">")
-    page.locator(".cite").last.wait_for()
+    page.locator(".cite").last.wait_for(state="attached")
     page.locator(".cite summary").last.click()
     assert page.evaluate("window.__xss") is None
     assert page.locator("#messages b, #messages img, #messages script").count() == 0
@@ -233,7 +235,7 @@ def test_live_chat_answer_with_citation_at_360(phone, live_web_url):
     page = phone
     page.goto(live_web_url + "/")
     send(page, "本科毕业在民企干了6年能直接报中级吗？")
-    page.locator(".cite").first.wait_for(timeout=90_000)
+    page.locator(".row.bot .answer-short").first.wait_for(timeout=90_000)
     answer = page.locator(".row.bot .bubble").nth(1).inner_text()
     assert answer and "抱歉" not in answer
     no_horizontal_scroll(page)
@@ -248,6 +250,7 @@ def test_live_chat_answer_with_citation_at_360(phone, live_web_url):
     }""")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "chat-360.png"))
+    page.locator(".more > summary").first.click()
     page.locator(".cite summary").first.click()
     quote_text = page.locator(".cite-quote").first.inner_text()
     assert len(quote_text) > 10
