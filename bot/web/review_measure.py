@@ -3,10 +3,9 @@
 A temporary copy of the knowledge-base package (``policy_kb/``) is built as it is ("before")
 and with the patch applied by ``git apply`` ("after"), each with ``python -m policy_kb build``
 and ``POLICY_KB_DB`` pointing into the temporary folder. For every linked question the
-lexical part of the point matching (policy_kb.point_match.PointIndex.lexical) names its best
-point; a question counts as answered correctly when that point is the one it was linked to
-and the overlap is enough for the assistant to answer with it on lexical evidence alone
-(ranking.yml ``accept_lexical``, leading the second point by ``margin``).
+assistant's own decision (policy_kb.point_match.PointIndex.decide, on lexical evidence alone,
+as before retraining) names the point it answers with; a question counts as answered
+correctly when that is the point it was linked to.
 """
 from __future__ import annotations
 
@@ -44,24 +43,20 @@ def build_kb(root: Path) -> Path:
 
 
 def best_points(db: Path, questions: list[str]) -> list[dict]:
-    """For each question: the best point by lexical overlap, its score, and whether that
-    overlap alone answers with it."""
+    """For each question: the point the assistant's own decision (PointIndex.decide, on lexical
+    evidence alone: the NLU is not retrained here) answers with, or the closest point offered."""
     from policy_kb.kb import KB
-    from policy_kb.point_match import PointIndex, settings
+    from policy_kb.point_match import PointIndex
 
-    cfg = settings()["point"]
     kb = KB(db, auto_build=False)
     try:
         index = PointIndex.of_kb(kb)
         out = []
         for q in questions:
-            scores = index.lexical(q)
-            ranked = sorted(scores, key=scores.get, reverse=True)[:2] + [None, None]
-            top, second = ranked[0], ranked[1]
-            score = scores.get(top, 0.0) if top else 0.0
-            lead = score - (scores.get(second, 0.0) if second else 0.0)
-            out.append({"point": top, "score": round(score, 3),
-                        "answers": bool(top) and score >= cfg["accept_lexical"] and lead >= cfg["margin"]})
+            best, offers = index.decide(q, None)
+            top = best or (offers[0] if offers else None)
+            out.append({"point": top.point["id"] if top else None, "score": round(top.score, 3) if top else 0.0,
+                        "answers": best is not None})
         return out
     finally:
         kb.close()
