@@ -83,8 +83,10 @@ def check_reply(kind: str, status: int, body) -> str:
     for m in body:
         if isinstance(m.get("custom"), dict):
             custom.update(m["custom"])
-    if kind == "kb_answer" and not custom.get("citations") and not any(m.get("buttons") for m in body):
-        return "policy answer without citations or choices"
+    said_not_found = (custom.get("answer") or {}).get("kind") == "none"  # "通知中没有找到…" with the hotline
+    if kind == "kb_answer" and not custom.get("citations") and not any(m.get("buttons") for m in body) \
+            and not said_not_found:
+        return "policy answer without citations, choices or a not-found reply"
     if kind == "eligibility" and "eligibility" not in custom:
         return "no eligibility verdict"
     return ""
