@@ -214,9 +214,11 @@ class EntityFinder:
 
         for entity, value, pattern in self.vocab.regexes:
             for m in pattern.finditer(text):
-                if m.end() > m.start() and free(m.start(), m.end()):
-                    found = m.group().replace("(", "（").replace(")", "）") if value == "{match}" else value
-                    take(m.start(), m.end(), entity, found)
+                # a group named "span" marks the entity inside a longer match ("认定(助理)")
+                start, end = m.span("span") if "span" in pattern.groupindex else m.span()
+                if end > start and free(start, end):
+                    found = text[start:end].replace("(", "（").replace(")", "）") if value == "{match}" else value
+                    take(start, end, entity, found)
         for m in _NOTICE_YEAR_RE.finditer(text):
             if free(m.start(), m.end()):
                 year = m.group("y4") or ("20" + m.group("y2"))
