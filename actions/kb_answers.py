@@ -125,7 +125,7 @@ class ActionShowClause(Action):
         clause_id = next(tracker.get_latest_entity_values("clause_id"), None)
         clause = kb().clause(clause_id) if clause_id else None
         if not clause:
-            send(dispatcher, say("clause_missing"))
+            send(dispatcher, say("clause_missing"), extra={"answer": {"kind": "none"}})
             return []
         quote = key_sentences(clause.get("text", ""), "", limit_chars=300)
         send(dispatcher, say("clause_shown", source=source(clause), quote=quote), [citation(clause, quote)])

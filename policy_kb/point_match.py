@@ -49,6 +49,10 @@ def years_named(question: str) -> set[int]:
     return {2000 + int(m.group(2)) for m in _YEAR.finditer(question or "")}
 
 
+def _first_cite(match: "Match") -> str:
+    return str((match.point.get("cites") or [""])[0])
+
+
 @dataclass
 class Match:
     point: dict
@@ -142,5 +146,8 @@ class PointIndex:
         second = ranked[1].score if len(ranked) > 1 else 0.0
         if best.score >= cfg["strong_accept"] or (best.score >= accept and best.score - second >= cfg["margin"]):
             return best, ranked[1:]
+        if best.score >= accept and _first_cite(best) and _first_cite(best) == _first_cite(ranked[1]):
+            return best, ranked[1:]  # a near tie between two points resting on the same clause
+
         offers = [m for m in ranked if m.score >= cfg["offer"]][: cfg["offer_max"]]
         return None, offers

@@ -51,3 +51,17 @@ def test_two_close_points_are_offered_not_guessed():
     best, offers = PointIndex(POINTS).decide("审表的事", ranking)
     assert best is None
     assert {m.point["id"] for m in offers} >= {"materials_copies", "materials_paper"}
+
+
+def test_a_near_tie_on_the_same_clause_answers_a_tie_on_different_clauses_offers():
+    same = [{"id": "fee_basis", "questions": ["评审费按标准收取的吗"], "cites": ["bt-2024:七/（三）"]},
+            {"id": "fee_when", "questions": ["评审费按时间收取的吗"], "cites": ["bt-2024:七/（三）"]}]
+    ranking = [{"point": "fee_basis", "confidence": 0.3}, {"point": "fee_when", "confidence": 0.3}]
+    index = PointIndex(same)
+    ranked = index.rank("评审费按什么收", ranking)
+    assert ranked[0].score - ranked[1].score < settings()["point"]["margin"]   # a near tie
+    best, _ = index.decide("评审费按什么收", ranking)
+    assert best and best.point["id"] in {"fee_basis", "fee_when"}
+    apart = [same[0], dict(same[1], cites=["bt-2020:二/（十一）"])]
+    best, offers = PointIndex(apart).decide("评审费按什么收", ranking)
+    assert best is None and {m.point["id"] for m in offers} == {"fee_basis", "fee_when"}
