@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot.web.kb_access import hotline_numbers
 from tests.web.axe import axe_violations, describe
+from tests.web.chat_page import ask
 from tests.web.conftest import _start_web
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,19 +90,6 @@ def page(request, browser):
     pg.width = int(width)
     yield pg
     context.close()
-
-
-def ask(page, text: str) -> dict:
-    """Types a question, waits for the reply; returns the /api/chat JSON."""
-    rows = page.locator(".row.bot:not(.pending)").count()
-    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as resp:
-        page.fill("#input", text)
-        page.press("#input", "Enter")
-    page.locator(".row.bot:not(.pending)").nth(rows).wait_for()
-    page.wait_for_function("() => !document.querySelector('.row.pending')")
-    data = resp.value.json()
-    assert "messages" in data, data
-    return data
 
 
 def no_horizontal_scroll(page) -> None:
