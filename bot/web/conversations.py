@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -66,3 +68,30 @@ def current(env: Mapping[str, str] | None = None, default_sqlite: Path | None = 
 
     env = os.environ if env is None else env
     return from_endpoints(env, default_sqlite or var_paths.tracker_db(env))
+
+
+@lru_cache(maxsize=8)
+def _engine(sql_url: str):
+    """One SQLAlchemy engine per database for the life of the web app (not one per request)."""
+    import sqlalchemy as sa
+
+    return sa.create_engine(sql_url, pool_pre_ping=True)
+
+
+def select(sql: str, params: Mapping[str, object], sqlite_path: Path | None = None,
+           sql_url: str | None = None) -> list[tuple]:
+    """Rows of a read-only SELECT on the tracker store: `sql` with named parameters (":sender"),
+    on the SQL database at `sql_url`, else on the SQLite file (opened read-only). Raises
+    FileNotFoundError when the file is missing, and the driver's error when the query fails."""
+    if sql_url:
+        import sqlalchemy as sa
+
+        with _engine(sql_url).connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql), dict(params))]
+    if sqlite_path is None or not Path(sqlite_path).is_file():
+        raise FileNotFoundError(str(sqlite_path))
+    conn = sqlite3.connect(Path(sqlite_path).resolve().as_uri() + "?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute(sql, dict(params)).fetchall()
+    finally:
+        conn.close()

@@ -11,42 +11,27 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.web.conversations import select
 from policy_kb.facts import FACTS
 
 # The newest events of one sender (a long conversation keeps its last part).
 MAX_EVENTS = 3000
 MAX_MESSAGES = 200
 _SELECT = ("SELECT type_name, data FROM (SELECT id, type_name, data FROM events "
-           "WHERE sender_id = {sender} ORDER BY id DESC LIMIT {limit}) AS recent ORDER BY id")
+           "WHERE sender_id = :sender ORDER BY id DESC LIMIT :limit) AS recent ORDER BY id")
 _KEEP = ("text", "buttons", "custom", "image")
 
 
 def load_events(sender: str, sqlite_path: Path | None = None, sql_url: str | None = None) -> list[dict]:
     """The stored events of `sender`, oldest first ([] when the store has none or no table)."""
-    rows: Iterable[tuple] = []
-    if sql_url:
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(sql_url, pool_pre_ping=True)
-        try:
-            with engine.connect() as conn:
-                rows = [tuple(r) for r in conn.execute(
-                    sa.text(_SELECT.format(sender=":sender", limit=":limit")),
-                    {"sender": sender, "limit": MAX_EVENTS})]
-        except sa.exc.SQLAlchemyError:
-            rows = []
-        finally:
-            engine.dispose()
-    elif sqlite_path is not None and Path(sqlite_path).is_file():
-        conn = sqlite3.connect(Path(sqlite_path).resolve().as_uri() + "?mode=ro", uri=True, timeout=5)
-        try:
-            rows = conn.execute(_SELECT.format(sender="?", limit="?"), (sender, MAX_EVENTS)).fetchall()
-        except sqlite3.Error:
-            rows = []
-        finally:
-            conn.close()
+    try:
+        rows = select(_SELECT, {"sender": sender, "limit": MAX_EVENTS}, sqlite_path, sql_url)
+    except (OSError, sqlite3.Error, SQLAlchemyError):
+        rows = []
     events = []
     for _type, data in rows:
         try:

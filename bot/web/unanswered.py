@@ -20,6 +20,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+from bot.web.conversations import select
 from policy_kb.privacy import mask_pii
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -50,33 +51,7 @@ def normalise_text(text: str) -> str:
 
 
 _SELECT = ("SELECT id, sender_id, type_name, intent_name, action_name, timestamp, data "
-           "FROM events WHERE type_name IN ('user', 'action', 'bot', 'active_loop') ORDER BY id DESC LIMIT {limit}")
-
-
-def _load_events(db_path: Path) -> list[tuple]:
-    uri = db_path.resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=5)
-    try:
-        rows = conn.execute(_SELECT.format(limit="?"), (MAX_EVENTS,)).fetchall()
-    finally:
-        conn.close()
-    rows.reverse()
-    return rows
-
-
-def load_events_sql(url: str) -> list[tuple]:
-    """The same rows from a SQL tracker store reached by SQLAlchemy (PostgreSQL)."""
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url, pool_pre_ping=True)
-    try:
-        with engine.connect() as conn:
-            rows = [tuple(r) for r in conn.execute(sa.text(_SELECT.format(limit=":limit")),
-                                                   {"limit": MAX_EVENTS})]
-    finally:
-        engine.dispose()
-    rows.reverse()
-    return rows
+           "FROM events WHERE type_name IN ('user', 'action', 'bot', 'active_loop') ORDER BY id DESC LIMIT :limit")
 
 
 def _user_message(data_json: str | None) -> tuple[str, float | None, str | None]:
@@ -170,7 +145,7 @@ def unanswered(db_path: Path | None = None, limit: int = 200, sql_url: str | Non
     or from the SQL database at `sql_url` (SQLAlchemy URL)."""
     if sql_url:
         try:
-            rows = load_events_sql(sql_url)
+            rows = select(_SELECT, {"limit": MAX_EVENTS}, sql_url=sql_url)[::-1]
         except Exception as exc:  # noqa: BLE001 - database down, table missing
             return {"available": False, "items": [], "total": 0,
                     "message": f"对话数据库暂时无法读取（{type(exc).__name__}）。"}
@@ -180,7 +155,7 @@ def unanswered(db_path: Path | None = None, limit: int = 200, sql_url: str | Non
         return {"available": False, "items": [], "total": 0,
                 "message": "还没有对话记录（未找到对话数据库）。"}
     try:
-        rows = _load_events(db_path)
+        rows = select(_SELECT, {"limit": MAX_EVENTS}, sqlite_path=db_path)[::-1]
     except sqlite3.Error:
         return {"available": False, "items": [], "total": 0,
                 "message": "对话数据库无法读取（可能尚未建立 events 表）。"}
