@@ -13,13 +13,10 @@ import re
 from actions.common import kb, key_sentences, today
 from policy_kb.answer import Answer
 from policy_kb.point_answer import change_note, material_rows, time_note
+from policy_kb.question_kind import asks
 from policy_kb.quote import bigrams
 from policy_kb.replies import say
 
-# A question about the steps of a procedure: a step found is answered with its list of steps.
-_ASKS_STEPS = re.compile(r"流程|步骤|环节|程序|几步|哪几步|怎么走")
-# A question about how many copies / which paper, answered from the materials table rows.
-_ASKS_COPIES = re.compile(r"几份|多少份|份数|一式|什么纸|A3|A4|几张|纸张|多大的纸|原件|复印件|要交|交几|准备几")
 SHORT_CHARS = 100
 
 
@@ -145,7 +142,7 @@ def clause_answer(text: str, topic: str | None, min_coverage: float = 0.0) -> An
     if primary["id"] != top["id"] and (coverage(text, primary, pairs_only=True)
                                        < NEWER_MIN_COVERAGE * coverage(text, top, pairs_only=True)):
         primary = top  # the newer clause is about something else on this point
-    primary = section_for(primary, text, bool(_ASKS_STEPS.search(text)))
+    primary = section_for(primary, text, asks(text, "steps"))
     if primary.get("heading_only"):
         quote = heading_quote(primary)
     else:
@@ -153,7 +150,7 @@ def clause_answer(text: str, topic: str | None, min_coverage: float = 0.0) -> An
     short = re.sub(r"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十\d]+）|\d+[.．、])\s*", "", quote)
     details: list[str] = []
     clauses, quotes = [primary], [quote]
-    rows = material_rows(kb(), text) if _ASKS_COPIES.search(text) else []
+    rows = material_rows(kb(), text) if asks(text, "copies") else []
     if rows and rows[0].get("clause"):
         row_clause = kb().clause(rows[0]["clause"])
         if row_clause:

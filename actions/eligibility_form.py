@@ -1,7 +1,6 @@
 """The eligibility conversation: one-turn answers, the form for missing facts, the verdict."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,12 +12,12 @@ from actions.eligibility_answer import (ROUTE_SLOT, asked_routes, decided, evalu
                                         missing_facts, verdict)
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
 from actions.kb_answers import answer_question, nlu_reading
+from policy_kb.question_kind import asks
 
 
 # A personal question that asks where, when, how many or how much ("我在旗下事业单位，材料交到哪")
 # is not about eligibility: it is answered, and no form opens.
-_ASKS_OTHER = re.compile(r"交到哪|交给谁|交哪|在哪交|哪里交|找谁|几号|几月|哪天|截止|几份|多少份|多少钱|收费|费用|"
-                         r"电话|网址|网站|哪些材料|什么材料|啥材料|怎么交|流程|步骤|答辩")
+ASKS_OTHER = ("date", "where", "copies", "money", "contact", "material_list", "steps", "interview")
 
 
 class ActionCheckEligibility(Action):
@@ -32,7 +31,7 @@ class ActionCheckEligibility(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        if _ASKS_OTHER.search(text):
+        if asks(text, *ASKS_OTHER):
             answer, _ = answer_question(text, *nlu_reading(tracker.latest_message))
             if answer:
                 send_answer(dispatcher, answer, tracker.get_latest_input_channel())

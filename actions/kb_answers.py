@@ -2,7 +2,6 @@
 always the answer first and the clause cited (policy_kb.answer.Answer)."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,10 +17,9 @@ from policy_kb.answer import Answer, source
 from policy_kb.facts import MESSAGES, describe_facts
 from policy_kb.point_answer import point_answer, suggestion, table_point
 from policy_kb.point_match import settings
+from policy_kb.question_kind import asks
 from policy_kb.replies import say
 
-# A question about contacting someone, answered with the hotline numbers.
-_ASKS_CONTACT = re.compile(r"电话|热线|号码|联系|打给|咨询哪|找谁|问谁|人工")
 SUGGESTIONS = 2
 
 
@@ -65,13 +63,10 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
     return None, [suggestion(m.point) for m in others]
 
 
-_ASKS_MATERIALS = re.compile(r"材料|清单|要交什么|交哪些|准备什么|准备哪些")
-
-
 def offers_checklist(answer: Answer, topic: str | None, text: str) -> bool:
     """An answer about the materials: the tailored checklist is offered with it."""
     return ((answer.point or "").startswith("materials_") or topic == "materials"
-            or bool(_ASKS_MATERIALS.search(text)))
+            or asks(text, "materials", "material_list"))
 
 
 def checklist_button() -> dict:
@@ -100,7 +95,7 @@ class ActionAnswerPolicy(Action):
             return ([SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in facts.items()]
                     + [FollowupAction("eligibility_form")])
         ranking, topic, topic_conf = nlu_reading(tracker.latest_message)
-        if topic == "contacts" and _ASKS_CONTACT.search(text):
+        if topic == "contacts" and asks(text, "contact"):  # answered with the hotline numbers
             send(dispatcher, say("contacts", hotline=hotline_text()), hotline_citations())
             return []
         answer, choices = answer_question(text, ranking, topic, topic_conf)

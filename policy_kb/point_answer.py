@@ -7,6 +7,7 @@ import re
 
 from .answer import Answer
 from .kb import KB
+from .question_kind import asks
 from .quote import bigrams, key_sentences
 from .replies import say
 
@@ -70,13 +71,11 @@ def schedule_rows(kb: KB, question: str) -> list[dict]:
     return picked[:3]
 
 
-# A schedule question asks when: "市财政局2020年高级材料哪天审核".
-_ASKS_WHEN = re.compile(r"几号|哪天|哪一天|什么时候|啥时候|何时|时间|日期|几月|截止|安排")
 
 
 def table_point(kb: KB, question: str) -> dict | None:
     """The schedules point, when the question asks when and names a unit of the review schedules."""
-    if not _ASKS_WHEN.search(question or ""):
+    if not asks(question, "date", "when"):  # "市财政局2020年高级材料哪天审核"
         return None
     rows = schedule_rows(kb, question)
     if not rows:

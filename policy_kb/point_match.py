@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import yaml
 
-from . import paths, text
+from . import paths, point_model, question_kind, text
 
 _NOISE = set("的了吗呢啊吧么呀哈是我你他她它们这那个要能可以怎么咋啥什么哪几多少请问一下想问问？?，,。！!、 ~…")
 
@@ -95,10 +95,34 @@ class PointIndex:
                     found |= grams(value)
         return found
 
+    def classifier(self) -> point_model.PointClassifier:
+        """The classifier of all the points' questions (policy_kb/point_model.py)."""
+        c = settings()["point"]["learned_c"]
+        key = point_model.fingerprint(sorted((pid, tuple(p.get("questions") or [])) for pid, p in self.points.items()),
+                                      sorted((k, tuple(v)) for k, v in self.synonyms.items()), c)
+        return point_model.classifier(key, lambda: [(pid, self.features(q)) for pid, p in self.points.items()
+                                                    for q in p.get("questions") or []], c)
+
+    def features(self, question: str) -> set[str]:
+        """What the classifier reads of a question: its grams with synonyms, and what it asks
+        for ("?when", "?copies": policy_kb/question_kinds.yml)."""
+        return self.expand(question) | {"?" + k for k in question_kind.kinds(question)}
+
     def lexical(self, question: str) -> dict[str, float]:
+        """Each point's lexical score: the best overlap with one of its questions, blended with
+        the classifier's probability relative to its first choice (weight `learned_weight`)."""
         plain = grams(question)
         wide = self.expand(question)
         w_plain, w_wide = self.weight(plain), self.weight(wide)
+        learned_weight = settings()["point"]["learned_weight"]
+        probabilities = self.classifier().probabilities(self.features(question)) if learned_weight else {}
+        # relative to the first choice, and in full only when that choice is likely enough: a
+        # question about something else spreads the probability thin
+        top_probability = max(max(probabilities.values(), default=0.0), settings()["point"]["learned_sure"])
+        # the classifier sees only grams some point's questions hold: it counts in the share of
+        # the question's weight it has seen ("考研" in a question about something else: unseen)
+        seen = self.weight({g for g in wide if g in self._idf}) / max(w_wide, 1e-9)
+        learned_weight *= seen ** settings()["point"]["seen_power"]
         out = {}
         for pid, variants in self._grams.items():
             best = 0.0
@@ -108,7 +132,8 @@ class PointIndex:
                 # Dice coefficient, each gram weighted by how telling it is (idf_weights)
                 best = max(best, 2 * self.weight(plain & g) / (w_plain + w_g),
                            0.9 * 2 * self.weight(wide & g) / (w_wide + w_g))
-            out[pid] = best
+            learned = probabilities.get(pid, 0.0) / top_probability
+            out[pid] = (1 - learned_weight) * best + learned_weight * learned
         return out
 
     def rank(self, question: str, nlu_ranking: list[dict] | None = None) -> list[Match]:

@@ -53,7 +53,9 @@ def test_two_close_points_are_offered_not_guessed():
     assert {m.point["id"] for m in offers} >= {"materials_copies", "materials_paper"}
 
 
-def test_a_near_tie_on_the_same_clause_answers_a_tie_on_different_clauses_offers():
+def test_a_near_tie_on_the_same_clause_answers_a_tie_on_different_clauses_offers(monkeypatch):
+    # the tie rule alone: without the classifier, whose one question per point breaks the tie
+    monkeypatch.setitem(settings()["point"], "learned_weight", 0.0)
     same = [{"id": "fee_basis", "questions": ["评审费按标准收取的吗"], "cites": ["bt-2024:七/（三）"]},
             {"id": "fee_when", "questions": ["评审费按时间收取的吗"], "cites": ["bt-2024:七/（三）"]}]
     ranking = [{"point": "fee_basis", "confidence": 0.3}, {"point": "fee_when", "confidence": 0.3}]
@@ -65,3 +67,34 @@ def test_a_near_tie_on_the_same_clause_answers_a_tie_on_different_clauses_offers
     apart = [same[0], dict(same[1], cites=["bt-2020:二/（十一）"])]
     best, offers = PointIndex(apart).decide("评审费按什么收", ranking)
     assert best is None and {m.point["id"] for m in offers} == {"fee_basis", "fee_when"}
+
+
+CLASSES = [
+    {"id": "cert_valid", "questions": ["电子证书和纸质证书一样吗", "电子证书管用吗", "电子证书有效吗"]},
+    {"id": "cert_print", "questions": ["电子版职称证书在哪打印", "证书从哪下载", "评上了证书去哪打印"]},
+    {"id": "fees_amount", "questions": ["评审费多少钱", "评职称收费吗", "评审要交钱吗"]},
+]
+
+
+def test_the_classifier_joins_words_spread_over_a_points_questions():
+    # "纸质" and "管用" stand in two different questions of cert_valid; the best single
+    # question of cert_print shares more characters ("电子版职称证书")
+    question = "电子版职称证书跟纸质的一样管用吗"
+    index = PointIndex(CLASSES)
+    probabilities = index.classifier().probabilities(index.expand(question))
+    assert max(probabilities, key=probabilities.get) == "cert_valid"
+    assert index.rank(question)[0].point["id"] == "cert_valid"
+
+
+def test_the_classifier_is_fitted_once_for_the_same_points():
+    assert PointIndex(CLASSES).classifier() is PointIndex([dict(p) for p in CLASSES]).classifier()
+    changed = CLASSES[:2] + [dict(CLASSES[2], questions=CLASSES[2]["questions"] + ["评审费谁出"])]
+    assert PointIndex(changed).classifier() is not PointIndex(CLASSES).classifier()
+
+
+def test_words_no_point_knows_weaken_the_classifier():
+    index = PointIndex(CLASSES)
+    known = index.lexical("证书管用吗")["cert_valid"]
+    # same words plus words no question holds: the classifier's share shrinks with what it saw
+    unknown = index.lexical("证书管用吗考研报名火车票")["cert_valid"]
+    assert unknown < known

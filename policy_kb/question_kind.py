@@ -1,0 +1,26 @@
+"""What a question asks for (a date, copies, a place, steps...), told by the cue words of
+policy_kb/question_kinds.yml: the one place where such cue words live."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import yaml
+
+from . import paths, text
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, tuple[str, ...]]:
+    data = yaml.safe_load((paths.package_dir() / "question_kinds.yml").read_text(encoding="utf-8")) or {}
+    return {kind: tuple(str(w).lower() for w in words) for kind, words in data.items()}
+
+
+def kinds(question: str) -> set[str]:
+    """The kinds a question asks for ("几号截止" -> {"when"})."""
+    norm = text.normalise(question or "").lower()
+    return {kind for kind, words in cues().items() if any(w in norm for w in words)}
+
+
+def asks(question: str, *wanted: str) -> bool:
+    """Does the question ask for any of these kinds?"""
+    return bool(kinds(question) & set(wanted))
