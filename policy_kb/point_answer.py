@@ -71,8 +71,6 @@ def schedule_rows(kb: KB, question: str) -> list[dict]:
     return picked[:3]
 
 
-
-
 def table_point(kb: KB, question: str) -> dict | None:
     """The schedules point, when the question asks when and names a unit of the review schedules."""
     if not asks(question, "date", "when"):  # "市财政局2020年高级材料哪天审核"
