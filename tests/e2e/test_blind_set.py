@@ -15,7 +15,7 @@ from bench import blind
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parent.parent.parent
-FLOORS = {"clause_right": 0.75, "fact_said": 0.65, "fact_first": 0.62}
+FLOORS = {"clause_right": 0.80, "fact_said": 0.76, "fact_first": 0.72}
 MAX_MEDIAN_CHARS = 150
 
 
