@@ -49,6 +49,8 @@ def test_question_is_answered_and_cited(stack, case):
         assert _squash(needle) in text, f"{needle!r} not in reply:\n{text}"
         # Answer first: the key fact stands in the first 80 characters of the reply.
         assert _squash(needle) in first, f"{needle!r} not in the first {FIRST_CHARS} characters:\n{text}"
+    for needle in case.get("text_later", []):  # said after the answer (change or time line)
+        assert _squash(needle) in text, f"{needle!r} not in reply:\n{text}"
     if "eligible" in case:
         eligibility = reply_custom(messages).get("eligibility")
         assert eligibility is not None, f"no eligibility payload:\n{text}"
