@@ -48,14 +48,14 @@ class ActionFallbackSearch(Action):
         channel = tracker.get_latest_input_channel()
         if best:
             answer = point_answer(kb(), best.point, text, today())
-            answer.suggestions = [suggestion(m.point) for m in others[:2]]
+            answer.suggestions = [suggestion(p) for p in point_index().follow_ups(best.point, others)]
             send_answer(dispatcher, answer, channel)
             return []
         hits = ranked_hits(text, None)
         if hits and clearly_matches(text, hits[0]):
             answer = clause_answer(text, None)
             if answer:
-                answer.suggestions = [suggestion(m.point) for m in others[:2]]
+                answer.suggestions = [suggestion(p) for p in point_index().follow_ups(None, others)]
                 send_answer(dispatcher, answer, channel)
                 return []
         if others:

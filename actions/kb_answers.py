@@ -48,17 +48,17 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
     if table:
         best, others = None, [m for m in [best] + others if m]
         answer = point_answer(kb(), table, text, today())
-        answer.suggestions = [suggestion(m.point) for m in others[:SUGGESTIONS] if m.point["id"] != table["id"]]
+        answer.suggestions = [suggestion(p) for p in point_index().follow_ups(table, others, SUGGESTIONS)]
         return answer, []
     if best:
         answer = point_answer(kb(), best.point, text, today())
-        answer.suggestions = [suggestion(m.point) for m in others[:SUGGESTIONS] if m.score >= settings()["point"]["offer"]]
+        answer.suggestions = [suggestion(p) for p in point_index().follow_ups(best.point, others, SUGGESTIONS)]
         return answer, []
     cfg = settings()["clause"]
     use_topic = topic if topic_conf >= cfg["topic_min_confidence"] else None
     answer = clause_answer(text, use_topic, cfg["min_coverage"])
     if answer:
-        answer.suggestions = [suggestion(m.point) for m in others[:SUGGESTIONS]]
+        answer.suggestions = [suggestion(p) for p in point_index().follow_ups(None, others, SUGGESTIONS)]
         return answer, []
     return None, [suggestion(m.point) for m in others]
 

@@ -160,6 +160,15 @@ class PointIndex:
             out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))
         return sorted(out, key=lambda m: m.score, reverse=True)
 
+    def follow_ups(self, answered: dict | None, others: list[Match], limit: int = 2) -> list[dict]:
+        """The points to suggest after an answer ("猜你想问"): the closest ones on the answered
+        point's topic first (a follow-up on the same subject), then any close point."""
+        cfg = settings()["point"]
+        topic = (answered or {}).get("topic")
+        same = [m for m in others if topic and m.point.get("topic") == topic and m.score >= cfg["follow_up"]]
+        close = [m for m in others if m.score >= cfg["offer"] and m not in same]
+        return [m.point for m in (same + close)[:limit] if not answered or m.point["id"] != answered.get("id")]
+
     def decide(self, question: str, nlu_ranking: list[dict] | None = None) -> tuple[Match | None, list[Match]]:
         """(the point that answers, or None; the points worth offering as choices)."""
         cfg = settings()["point"]

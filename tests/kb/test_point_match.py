@@ -98,3 +98,14 @@ def test_words_no_point_knows_weaken_the_classifier():
     # same words plus words no question holds: the classifier's share shrinks with what it saw
     unknown = index.lexical("证书管用吗考研报名火车票")["cert_valid"]
     assert unknown < known
+
+
+def test_follow_ups_are_close_points_of_the_answered_topic_first():
+    points = [dict(p, topic=t) for p, t in zip(CLASSES, ("certificates", "certificates", "fees"))]
+    index = PointIndex(points)
+    best, others = index.decide("电子证书和纸质证书一样管用吗", [])
+    assert best and best.point["id"] == "cert_valid"
+    follow = index.follow_ups(best.point, others)
+    assert [p["id"] for p in follow][:1] == ["cert_print"]          # same topic, though far
+    assert all(p["id"] != "cert_valid" for p in follow)              # never the answer itself
+    assert "fees_amount" not in [p["id"] for p in follow]            # another topic, not close
