@@ -11,13 +11,12 @@ from .question_kind import asks
 from .quote import bigrams, key_sentences
 from .replies import say
 
-TIME_WORDS = re.compile(r"今年|本年|明年|今年度|什么时候|啥时候|几号|几月|截止|时间|日期|哪天|最新")
 QUOTE_CHARS = 120
 
 
 def time_note(kb: KB, question: str, today: dt.date, topic: str | None = None, clause: dict | None = None) -> str:
     """For a question about 'this year': which notice the answer comes from, in one clause."""
-    if topic != "deadlines" and not TIME_WORDS.search(question or ""):
+    if topic != "deadlines" and not asks(question, "current", "date", "when"):
         return ""
     docs = [d for d in kb.documents() if d.get("year")]
     if not docs:
