@@ -96,12 +96,16 @@ class PointIndex:
         return found
 
     def classifier(self) -> point_model.PointClassifier:
-        """The classifier of all the points' questions (policy_kb/point_model.py)."""
+        """The classifier of all the points' questions (policy_kb/point_model.py); looked up
+        once per index, not on every question."""
+        if getattr(self, "_classifier", None) is not None:
+            return self._classifier
         c = settings()["point"]["learned_c"]
         key = point_model.fingerprint(sorted((pid, tuple(p.get("questions") or [])) for pid, p in self.points.items()),
                                       sorted((k, tuple(v)) for k, v in self.synonyms.items()), c)
-        return point_model.classifier(key, lambda: [(pid, self.features(q)) for pid, p in self.points.items()
+        self._classifier = point_model.classifier(key, lambda: [(pid, self.features(q)) for pid, p in self.points.items()
                                                     for q in p.get("questions") or []], c)
+        return self._classifier
 
     def features(self, question: str) -> set[str]:
         """What the classifier reads of a question: its grams with synonyms, and what it asks
