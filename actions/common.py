@@ -66,10 +66,9 @@ def send_answer(dispatcher: CollectingDispatcher, answer: "Answer", channel: str
     dispatcher.utter_message(**kwargs)
 
 
-@lru_cache(maxsize=1)
 def point_index() -> PointIndex:
-    """The answer points of the knowledge base, ready for matching."""
-    return PointIndex.of_kb(kb())
+    """The answer points of the knowledge base, ready for matching (rebuilt with the KB)."""
+    return PointIndex.for_kb(kb())
 
 
 def _dedupe(citations: Iterable[dict]) -> list[dict]:

@@ -4,7 +4,7 @@ each), what was assumed, and the conditions checked."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -15,13 +15,12 @@ from actions.fact_form import SKIPPED_SLOT
 from policy_kb.eligibility import evaluate, load_rules, routes_named
 from policy_kb.extract import extract_entities, extract_facts
 from policy_kb.facts import FACTS, MESSAGES, describe_facts, normalise_facts
+from policy_kb.follow_up import WHAT_IF  # "如果是副高呢", "那副高呢": the same person, one fact changed
 
 ROUTE_SLOT = "asked_route"
 # Words that make a message a personal "can I apply" question.
 _ASKING = re.compile(r"能不能|能否|可不可以|可以|能|行不行|够不够|符合|够格|有没有资格|吗|么|不[？?]?$|？|\?")
 _CORRECTION = re.compile(r"^(不对|不是|错了|更正|其实|改一下|说错|搞错)")
-# "如果是副高呢", "那副高呢", "要是大专呢": the same person, one fact changed.
-_WHAT_IF = re.compile(r"^(那|如果|假如|要是|换成|改成|若)|呢[？?]?$")
 # Numbers about the person ("干了6年") make a question personal; "几年/多久" make it general.
 _NUMBERS = ("years_worked", "years_at_location", "years_since_skill", "years_since_transfer")
 _GENERAL = re.compile(r"几年|多久|多少年|什么条件|哪些条件|啥条件|要求是什么")
@@ -162,13 +161,16 @@ def is_follow_up(text: str, found: dict, tracker: Tracker) -> bool:
     """"不对，我是本科" or "如果是副高呢" after a verdict: the same case, one fact changed."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     earlier = tracker.get_slot("target_title") is not None or tracker.get_slot("status") is not None
-    return bool(found) and earlier and bool(intent == "inform" or _CORRECTION.search(text) or _WHAT_IF.search(text))
+    return bool(found) and earlier and bool(intent == "inform" or _CORRECTION.search(text) or WHAT_IF.search(text))
 
 
-def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> list | None:
+def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                                lead: Callable[[str], Any] | None = None) -> list | None:
     """Answer in one turn when the message already holds a personal eligibility question, or
     re-decide when it corrects or changes a fact of the last one ("不对，我是本科",
-    "如果是副高呢"). Returns the slot events when it answered, else None."""
+    "如果是副高呢"). Returns the slot events when it answered, else None. When the question
+    needs facts it does not hold, `lead(text)` (an Answer, or None) says first what the notices
+    provide for the situation described; the form then asks."""
     found = extract_facts(text) if text else {}
     routes = asked_routes(text, tracker)
     follow_up = is_follow_up(text, found, tracker)
@@ -179,8 +181,14 @@ def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Track
     if follow_up or is_personal_question(text, found):
         result = evaluate_facts(facts, routes)
         if not follow_up and not decided(result):
-            # the question needs facts it does not hold: the form asks them, one by one
-            dispatcher.utter_message(text=MESSAGES["start_from_facts"].format(facts=describe_facts(found)))
+            # the question needs facts it does not hold: what the notices provide, then the
+            # form asks them, one by one
+            start = MESSAGES["start_from_facts"].format(facts=describe_facts(found))
+            answer = lead(text) if lead else None
+            if answer:
+                send(dispatcher, answer.text() + "\n" + start, answer.citations())
+            else:
+                dispatcher.utter_message(text=start)
             return ([SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items() if k in FACTS]
                     + [SlotSet(ROUTE_SLOT, routes or None), FollowupAction("eligibility_form")])
     elif found.get("target_title") and _ASKING.search(text) and not _GENERAL.search(text):

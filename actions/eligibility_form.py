@@ -7,12 +7,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import send, send_answer
+from actions.common import hotline_text, send, send_answer
 from actions.eligibility_answer import (ROUTE_SLOT, asked_routes, decided, evaluate_facts, facts_from_slots,
                                         missing_facts, verdict)
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
-from actions.kb_answers import answer_question, nlu_reading
+from actions.kb_answers import answer_question, in_context, lead_answer, nlu_reading, send_reply
+from policy_kb.facts import MESSAGES
 from policy_kb.question_kind import asks
+from policy_kb.replies import say
 
 
 # A personal question that asks where, when, how many or how much ("我在旗下事业单位，材料交到哪")
@@ -31,10 +33,17 @@ class ActionCheckEligibility(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        if asks(text, *ASKS_OTHER):
+        asked, message = in_context(tracker, text)
+        if asked != text:  # "那中级呢" after a policy answer: that question, not a case
+            send_reply(dispatcher, tracker, asked, *answer_question(asked, *nlu_reading(message)))
+            return [FollowupAction("action_listen")]
+        if asks(text, *ASKS_OTHER, "not_covered"):
             answer, _ = answer_question(text, *nlu_reading(tracker.latest_message))
             if answer:
                 send_answer(dispatcher, answer, tracker.get_latest_input_channel())
+                return [FollowupAction("action_listen")]
+            if asks(text, "not_covered"):  # pay, pensions...: the notices do not say
+                send(dispatcher, say("not_found", hotline=hotline_text()), extra={"answer": {"kind": "none"}})
                 return [FollowupAction("action_listen")]
         found = facts_in_answer(text, None)
         routes = asked_routes(text, tracker)
@@ -48,9 +57,9 @@ class ActionCheckEligibility(Action):
                 return events + [FollowupAction("action_listen")]
             if not one_turn_ready(found):
                 # Questions will follow: first say what the notices provide for the situation described.
-                answer, _ = answer_question(text, None, None, 0.0)
+                answer = lead_answer(text)
                 if answer:
-                    send(dispatcher, answer.text() + "\n要判断您本人能否申报，请再回答几个问题：", answer.citations())
+                    send(dispatcher, answer.text() + "\n" + MESSAGES["ask_after_answer"], answer.citations())
         return events
 
 

@@ -9,8 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clause_answer import clause_answer, ranked_hits
 from actions.common import bigrams, coverage_text, hotline_text, kb, point_index, send, send_answer, today
 from actions.eligibility_answer import answer_eligibility_if_asked
-from actions.kb_answers import nlu_reading
+from actions.kb_answers import in_context, lead_answer, not_covered, nlu_reading, send_choices
 from policy_kb.point_answer import point_answer, suggestion
+from policy_kb.point_match import vague
+from policy_kb.question_kind import cue_words
 from policy_kb.replies import say
 
 MAX_QUERY = 500
@@ -37,21 +39,26 @@ class ActionFallbackSearch(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()[:MAX_QUERY]
         # "不对，我是本科" after a verdict: the eligibility answer is re-decided, whatever the intent
-        events = answer_eligibility_if_asked(dispatcher, tracker, text) if text else None
+        events = (answer_eligibility_if_asked(dispatcher, tracker, text, lead=lead_answer)
+                  if text and not cue_words(text, "not_covered") else None)
         if events is not None:
             return events
         if not text:
             send(dispatcher, say("empty_message"))
             return []
-        ranking, topic, topic_conf = nlu_reading(tracker.latest_message)
+        text, message = in_context(tracker, text)  # "那中级呢" after a policy answer
+        ranking, topic, topic_conf = nlu_reading(message)
         best, others = point_index().decide(text, ranking)
         channel = tracker.get_latest_input_channel()
+        if not_covered(text, best.point if best else None):
+            send(dispatcher, say("not_found", hotline=hotline_text()), extra={"answer": {"kind": "none"}})
+            return []
         if best:
             answer = point_answer(kb(), best.point, text, today())
             answer.suggestions = [suggestion(p) for p in point_index().follow_ups(best.point, others)]
             send_answer(dispatcher, answer, channel)
             return []
-        hits = ranked_hits(text, None)
+        hits = [] if vague(text) else ranked_hits(text, None)
         if hits and clearly_matches(text, hits[0]):
             answer = clause_answer(text, None)
             if answer:
@@ -59,8 +66,7 @@ class ActionFallbackSearch(Action):
                 send_answer(dispatcher, answer, channel)
                 return []
         if others:
-            send(dispatcher, say("did_you_mean_many", hotline=hotline_text()), buttons=[suggestion(m.point) for m in others],
-                 extra={"answer": {"kind": "choice"}})
+            send_choices(dispatcher, text, [suggestion(m.point) for m in others])
             return []
         send(dispatcher, say("not_understood", coverage=coverage_text(), hotline=hotline_text()),
              extra={"answer": {"kind": "none"}})

@@ -90,6 +90,12 @@ class KB:
             self._broken = f"{self.path}: {exc}"
         old.close()
 
+    def version(self) -> tuple | None:
+        """The state of the file now open (device, inode, size, mtime): it changes when the KB
+        is rebuilt or restored, so caches over its data can tell they are stale."""
+        self._reopen_if_replaced()
+        return self._state
+
     def health(self) -> dict:
         """Checks the file for real: SQLite's quick_check, and a known clause (the first of
         the newest notice, found when the file was opened) read back with its text.

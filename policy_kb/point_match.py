@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,12 +42,20 @@ def idf_weights(variants: list[list[set[str]]]) -> dict[str, float]:
     return {g: math.log(1 + n / (c + 0.5)) for g, c in df.items()} | {"": math.log(1 + n / 0.5)}
 
 
-_YEAR = re.compile(r"(20)?(1\d|2\d)\s*年")
+# "2020年", "22年全区…"; a two-digit one only when it is not a length of service ("干了20年",
+# "满20年", "20年以上", "20多年")
+_YEAR = re.compile(r"(?<!\d)(20(?:1\d|2\d))\s*年|(?<![\d满了干近超够足共第作事])(1\d|2\d)\s*年(?![以多来内左])")
 
 
 def years_named(question: str) -> set[int]:
-    """Notice years a question names: "2020年" -> 2020, "22年" -> 2022."""
-    return {2000 + int(m.group(2)) for m in _YEAR.finditer(question or "")}
+    """Notice years a question names: "2020年" -> 2020, "22年" -> 2022, "满20年" -> none."""
+    return {int(m.group(1)) if m.group(1) else 2000 + int(m.group(2)) for m in _YEAR.finditer(question or "")}
+
+
+def vague(question: str) -> bool:
+    """One word ("证书", "表格"): too little to tell which point or clause is meant; the closest
+    points are offered instead of a guess."""
+    return len({g for g in grams(question) if len(g) == 1}) < settings()["point"]["min_chars"]
 
 
 def _first_cite(match: "Match") -> str:
@@ -61,6 +70,55 @@ class Match:
     lexical: float
 
 
+_INDEXES: dict[tuple, "PointIndex"] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+class _OverlapMatrix:
+    """Every phrasing as a row of idf weights over the grams: the weighted overlap of a question
+    with all phrasings is one sparse product, the best phrasing of each point one reduction."""
+
+    def __init__(self, variants: dict[str, list[set[str]]], idf: dict[str, float]):
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        self.column = {g: j for j, g in enumerate(sorted(g for g in idf if g))}
+        rows, cols, values, self.owners, starts, self.row_weight = [], [], [], [], [], []
+        for pid, grams_of_point in variants.items():
+            kept = [g for g in grams_of_point if g]
+            if not kept:
+                continue
+            self.owners.append(pid)
+            starts.append(len(self.row_weight))
+            for found in kept:
+                r = len(self.row_weight)
+                for gram in found:
+                    rows.append(r)
+                    cols.append(self.column[gram])
+                    values.append(idf[gram])
+                self.row_weight.append(sum(idf[gram] for gram in found))
+        self.starts = np.array(starts, dtype=np.int64)
+        self.row_weight = np.array(self.row_weight)
+        self.matrix = csr_matrix((values, (rows, cols)), shape=(len(self.row_weight), len(self.column)))
+
+    def _shared(self, found: set[str]):
+        import numpy as np
+
+        vector = np.zeros(len(self.column))
+        vector[[self.column[g] for g in found if g in self.column]] = 1.0
+        return self.matrix @ vector
+
+    def best(self, plain: set[str], w_plain: float, wide: set[str], w_wide: float) -> dict[str, float]:
+        """Each point's best Dice score over its phrasings (the wide grams, with synonyms, at 0.9)."""
+        import numpy as np
+
+        if not self.owners:
+            return {}
+        scores = np.maximum(2 * self._shared(plain) / (w_plain + self.row_weight),
+                            0.9 * 2 * self._shared(wide) / (w_wide + self.row_weight))
+        return dict(zip(self.owners, np.maximum.reduceat(scores, self.starts).tolist()))
+
+
 class PointIndex:
     """The points of a knowledge base, ready for matching."""
 
@@ -73,7 +131,7 @@ class PointIndex:
                       for pid, p in self.points.items()}
         self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
         self._idf = idf_weights(list(self._grams.values()))
-        self._weights = {pid: [self.weight(g) for g in variants] for pid, variants in self._grams.items()}
+        self._overlap = _OverlapMatrix(self._grams, self._idf)
 
     def weight(self, found: set[str]) -> float:
         unseen = self._idf[""]
@@ -84,6 +142,21 @@ class PointIndex:
         """The answer points of a knowledge base, with its synonyms and notice years."""
         years = {d["id"]: int(d["year"]) for d in kb.documents() if d.get("year")}
         return cls(kb.answer_points(), kb.synonyms(), years)
+
+    @classmethod
+    def for_kb(cls, kb) -> "PointIndex":
+        """The index of a knowledge-base file, built once per version of the file (a rebuilt
+        KB gets a new one): for the actions and the staff console, which ask on every message."""
+        key = (str(kb.path), kb.version())
+        with _INDEX_LOCK:
+            index = _INDEXES.get(key)
+        if index is None:
+            index = cls.of_kb(kb)
+            with _INDEX_LOCK:
+                while len(_INDEXES) >= 4:  # a few KB files or versions per process at most
+                    _INDEXES.pop(next(iter(_INDEXES)))
+                _INDEXES[key] = index
+        return index
 
     def expand(self, question: str) -> set[str]:
         """The question's grams plus those of the synonyms of words it contains."""
@@ -127,17 +200,13 @@ class PointIndex:
         # the question's weight it has seen ("考研" in a question about something else: unseen)
         seen = self.weight({g for g in wide if g in self._idf}) / max(w_wide, 1e-9)
         learned_weight *= seen ** settings()["point"]["seen_power"]
+        # Dice coefficient with each phrasing, each gram weighted by how telling it is
+        # (idf_weights); the synonyms' grams count 0.9
+        best = self._overlap.best(plain, w_plain, wide, w_wide)
         out = {}
-        for pid, variants in self._grams.items():
-            best = 0.0
-            for g, w_g in zip(variants, self._weights[pid]):
-                if not g:
-                    continue
-                # Dice coefficient, each gram weighted by how telling it is (idf_weights)
-                best = max(best, 2 * self.weight(plain & g) / (w_plain + w_g),
-                           0.9 * 2 * self.weight(wide & g) / (w_wide + w_g))
+        for pid in self.points:
             learned = probabilities.get(pid, 0.0) / top_probability
-            out[pid] = (1 - learned_weight) * best + learned_weight * learned
+            out[pid] = (1 - learned_weight) * best.get(pid, 0.0) + learned_weight * learned
         return out
 
     def rank(self, question: str, nlu_ranking: list[dict] | None = None) -> list[Match]:
@@ -182,9 +251,11 @@ class PointIndex:
         accept = cfg["accept"] if nlu_ranking else cfg["accept_lexical"]
         best = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= cfg["strong_accept"] or (best.score >= accept and best.score - second >= cfg["margin"]):
+        if vague(question):
+            pass
+        elif best.score >= cfg["strong_accept"] or (best.score >= accept and best.score - second >= cfg["margin"]):
             return best, ranked[1:]
-        if best.score >= accept and _first_cite(best) and _first_cite(best) == _first_cite(ranked[1]):
+        elif best.score >= accept and _first_cite(best) and _first_cite(best) == _first_cite(ranked[1]):
             return best, ranked[1:]  # a near tie between two points resting on the same clause
 
         offers = [m for m in ranked if m.score >= cfg["offer"]][: cfg["offer_max"]]

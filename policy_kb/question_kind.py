@@ -24,3 +24,10 @@ def kinds(question: str) -> set[str]:
 def asks(question: str, *wanted: str) -> bool:
     """Does the question ask for any of these kinds?"""
     return bool(kinds(question) & set(wanted))
+
+
+def cue_words(question: str, kind: str) -> list[str]:
+    """The cue words of one kind that a question holds ("评上副高退休金能多多少" -> ["退休金"] for
+    not_covered)."""
+    norm = text.normalise(question or "").lower()
+    return [w for w in cues().get(kind, ()) if w in norm]

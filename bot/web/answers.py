@@ -74,7 +74,7 @@ def ready_answer(clause: dict, query: str = "") -> str:
 
 def point_answers(kb, query: str, limit: int = 3) -> list[dict]:
     """Answer points close to a staff search, each with its ready answer (short answer + source)."""
-    index = PointIndex.of_kb(kb)
+    index = PointIndex.for_kb(kb)
     out = []
     for match in index.rank(query)[:limit]:
         if match.score < settings()["point"]["offer"]:
@@ -91,7 +91,7 @@ def point_candidates(kb, question: str = "", limit: int = 5) -> list[dict]:
     points = {p["id"]: p for p in kb.answer_points()}
     order = []
     if question.strip():
-        order = [m.point["id"] for m in PointIndex.of_kb(kb).rank(question)[:limit]]
+        order = [m.point["id"] for m in PointIndex.for_kb(kb).rank(question)[:limit]]
     order += [pid for pid in sorted(points) if pid not in order]
     return [{"id": pid, "topic": points[pid]["topic"], "question": (points[pid].get("questions") or [""])[0],
              "answer": points[pid].get("answer", ""), "close": i < limit and bool(question.strip())}

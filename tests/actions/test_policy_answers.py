@@ -119,6 +119,13 @@ def test_fallback_offers_questions_as_buttons_without_citation():
     assert citations_of(messages) == []
 
 
+@pytest.mark.parametrize("action,intent", [(ActionAnswerPolicy(), "faq"), (ActionFallbackSearch(), "nlu_fallback")])
+def test_one_word_gets_the_closest_questions_not_a_guess(action, intent):
+    messages, _ = run_action(action, make_tracker("证书", intent))
+    assert messages[0].get("buttons") and citations_of(messages) == [], text_of(messages)
+    assert "没有找到" not in text_of(messages) and "哪个问题" in text_of(messages)
+
+
 def test_fallback_answers_a_clear_match_with_its_citation():
     messages, _ = run_action(ActionFallbackSearch(), make_tracker("非全日制学历在评职称时吃亏吗", "nlu_fallback"))
     assert "bt-2024:四/（一）/2" in citations_of(messages), text_of(messages)
@@ -135,6 +142,83 @@ def test_no_point_no_clause_is_an_honest_not_found():
     messages, _ = run_action(ActionAnswerPolicy(), make_tracker("火星上评职称要带氧气瓶吗", "faq"))
     body = text_of(messages)
     assert ("没有找到" in body and "0472" in body) or messages[0].get("buttons"), body
+
+
+@pytest.mark.parametrize("action,intent", [(ActionAnswerPolicy(), "faq"), (ActionFallbackSearch(), "nlu_fallback")])
+@pytest.mark.parametrize("text", ["评完高级职称退休金能涨吗", "职称证书遗失了能补办吗", "评审结果不满意能申诉不", "材料能快递过去吗"])
+def test_a_subject_no_notice_covers_is_not_answered_with_a_clause(action, intent, text):
+    """Pay, pensions, lost certificates, appeals, posting: the notices do not say; the answer
+    says so with the hotline instead of citing the nearest clause."""
+    messages, _ = run_action(action, make_tracker(text, intent))
+    body = text_of(messages)
+    assert "没有找到" in body and "0472" in body, body
+    assert citations_of(messages) == []
+
+
+def test_a_pay_question_opens_no_eligibility_check():
+    from actions.eligibility_form import ActionCheckEligibility
+    messages, events = run_action(ActionCheckEligibility(), make_tracker("我是本科，评上中级以后工资能涨多少", "check_eligibility"))
+    assert "没有找到" in text_of(messages) and citations_of(messages) == []
+    assert not [e for e in events if e.get("event") == "slot"], events
+
+
+def test_a_point_that_speaks_of_the_subject_still_answers():
+    from actions.kb_answers import not_covered
+    assert not_covered("毕业证丢了还要交吗", {"questions": ["报职称要交毕业证吗"], "answer": "要交复印件。"})
+    assert not not_covered("毕业证丢了还要交吗", {"questions": ["毕业证丢了报职称还要交吗"], "answer": "要交复印件。"})
+    assert not not_covered("送审表交几份", None)
+
+
+def _after(previous: str, bot_payload: dict, text: str, intent: str = "inform"):
+    """A tracker whose conversation had `previous` answered with `bot_payload` just before."""
+    events = [{"event": "user", "text": previous, "parse_data": {"text": previous, "intent": {"name": "faq"}}},
+              {"event": "bot", "text": "…", "data": {"custom": bot_payload}}]
+    return make_tracker(text, intent, events=events)
+
+
+@pytest.mark.parametrize("previous,text,clause,fact", [
+    ("今年高级职称几号截止", "那中级呢", "bt-2024:二/（一）/4", "7月26日"),
+    ("送审表要交几份", "评审表呢", "bt-2020:附件二", "A4"),
+])
+@pytest.mark.parametrize("action,intent", [(ActionAnswerPolicy(), "inform"), (ActionFallbackSearch(), "nlu_fallback")])
+def test_a_follow_up_continues_the_previous_policy_question(previous, text, clause, fact, action, intent):
+    messages, events = run_action(action, _after(previous, {"answer": {"kind": "answer"}}, text, intent))
+    assert citations_of(messages)[:1] == [clause], text_of(messages)
+    assert fact in _squash(messages[0]["text"])[:FIRST_CHARS], text_of(messages)
+    assert not [e for e in events if e.get("name") == "eligibility_form"], events  # no eligibility form
+
+
+def test_a_follow_up_classified_as_eligibility_still_continues_the_question():
+    from actions.eligibility_form import ActionCheckEligibility
+    tracker = _after("今年高级职称几号截止", {"answer": {"kind": "answer"}}, "那中级呢", "check_eligibility")
+    messages, events = run_action(ActionCheckEligibility(), tracker)
+    assert "7月26日" in text_of(messages) and not [e for e in events if e.get("event") == "slot"], events
+
+
+def test_a_new_personal_question_after_an_answer_is_not_a_follow_up():
+    tracker = _after("送审表要交几份", {"answer": {"kind": "answer"}}, "那我本科干了6年能报中级吗")
+    messages, events = run_action(ActionAnswerPolicy(), tracker)
+    # the eligibility check takes the facts (and asks what it still needs), not the materials point
+    assert [e for e in events if e.get("name") == "eligibility_form"], text_of(messages)
+    assert {"education": "本科", "years_worked": 6}.items() <= {e["name"]: e["value"] for e in events if e.get("event") == "slot"}.items()
+
+
+def test_a_personal_question_that_needs_more_facts_hears_the_rule_first():
+    """"我本科毕业在苏木乡镇干了3年能参加中级评审吗": the rule for the situation described leads
+    (answer first), then the form asks what the decision still needs (事业单位?)."""
+    messages, events = run_action(ActionAnswerPolicy(), make_tracker("我本科毕业在苏木乡镇干了3年能参加中级评审吗", "faq"))
+    assert citations_of(messages)[:1] == ["bt-2024:四/（五）/4"], text_of(messages)
+    first = messages[0]["text"]
+    assert "满2年" in _squash(first)[:FIRST_CHARS] and first.index("依据") < first.index("请再回答几个问题"), first
+    assert [e for e in events if e.get("name") == "eligibility_form"], events
+
+
+def test_only_a_policy_answer_is_continued():
+    """After a verdict or a "没有找到", a short message is not read as the question before."""
+    from actions.kb_answers import in_context
+    for payload in ({"eligibility": {"eligible": True}}, {"answer": {"kind": "none"}}):
+        tracker = _after("今年高级职称几号截止", payload, "那中级呢")
+        assert in_context(tracker, "那中级呢")[0] == "那中级呢"
 
 
 def test_out_of_scope_and_handoff_give_hotline_and_coverage():

@@ -93,3 +93,19 @@ def test_a_question_in_the_middle_of_the_form_is_answered_and_the_form_goes_on(s
     for answer in ("民营企业", "本科", "干了6年"):
         verdict = reply_custom(stack.send(answer, sender=sender)).get("eligibility") or verdict
     assert verdict is not None and verdict["eligible"] is True, verdict
+
+
+@pytest.mark.parametrize("first,then,fact", [
+    ("今年高级职称几号截止", "那中级呢", "7月26日"),
+    ("送审表要交几份", "评审表呢", "A4"),
+])
+def test_a_follow_up_continues_the_policy_question_before(stack, first, then, fact):
+    """"那中级呢" after a deadline answer asks the same about 中级: answered and cited, no
+    eligibility form opened for the level it names."""
+    sender = _sender()
+    assert reply_citations(stack.send(first, sender=sender))
+    messages = stack.send(then, sender=sender)
+    text = reply_text(messages)
+    assert fact in re.sub(r"\s+", "", text)[:80], text
+    assert reply_citations(messages), messages
+    assert reply_custom(messages).get("eligibility") is None and "请再回答几个问题" not in text, text

@@ -1,6 +1,8 @@
 """The one ranking of answer points (policy_kb/point_match.py, weights in ranking.yml)."""
 from __future__ import annotations
 
+import pytest
+
 from policy_kb.kb import KB
 from policy_kb.point_match import PointIndex, settings
 
@@ -109,3 +111,38 @@ def test_follow_ups_are_close_points_of_the_answered_topic_first():
     assert [p["id"] for p in follow][:1] == ["cert_print"]          # same topic, though far
     assert all(p["id"] != "cert_valid" for p in follow)              # never the answer itself
     assert "fees_amount" not in [p["id"] for p in follow]            # another topic, not close
+
+
+@pytest.mark.parametrize("question,years", [
+    ("2020年那会非公的怎么报", {2020}), ("22年全区正高级教师评多少人", {2022}), ("20年申报时间", {2020}),
+    ("在苏木乡镇干了20年能破格吗", set()), ("工作20年以上", set()), ("满30年", set()), ("干了20多年", set()),
+])
+def test_a_length_of_service_is_not_a_notice_year(question, years):
+    from policy_kb.point_match import years_named
+    assert years_named(question) == years
+
+
+def test_the_index_of_a_kb_is_built_once_per_version_of_the_file(tmp_path):
+    """The actions and the staff console ask for the index on every message: it is built once
+    per version of the KB file, and again when the file is rebuilt."""
+    import os
+    import shutil
+
+    from policy_kb import paths
+
+    copy = tmp_path / "kb.sqlite"
+    shutil.copy(paths.db_path(), copy)
+    kb = KB(copy)
+    first = PointIndex.for_kb(kb)
+    assert PointIndex.for_kb(kb) is first
+    os.utime(copy, ns=(1, 1))  # "rebuilt": the file's state changes
+    kb._checked = float("-inf")  # look at the file now, not after the reopen interval
+    assert PointIndex.for_kb(kb) is not first
+
+
+def test_one_word_is_offered_choices_not_answered():
+    index = PointIndex(POINTS)
+    best, offers = index.decide("送审", None)
+    assert best is None and offers and offers[0].point["id"] == "materials_copies"
+    best, _ = index.decide("送审表交几份", None)
+    assert best and best.point["id"] == "materials_copies"

@@ -77,3 +77,13 @@ def test_lookup_tables_are_usable():
     for block in lookups:
         items = [l.strip()[2:] for l in str(block["examples"]).splitlines() if l.strip().startswith("- ")]
         assert len(items) >= 3 and all(items), block["lookup"]
+
+
+def test_the_nlu_learns_from_a_spread_of_each_points_phrasings():
+    from bot.faq_data import NLU_EXAMPLES_PER_POINT, spread
+
+    many = [f"问法{i}" for i in range(30)]
+    picked = spread(many)
+    assert len(picked) == NLU_EXAMPLES_PER_POINT == len(set(picked))
+    assert picked[0] == many[0] and picked[-1] == many[-1] and picked == sorted(picked, key=many.index)
+    assert spread(many[:5]) == many[:5]
