@@ -11,7 +11,8 @@ import yaml
 from . import paths, question_kind
 
 # "那副高呢", "如果是大专呢", "要是2020年的呢": the same question, one thing changed
-WHAT_IF = re.compile(r"^(那|如果|假如|要是|换成|改成|若)|呢[？?]?$")
+# ("那个送审表交几份" is a question of its own)
+WHAT_IF = re.compile(r"^(那(?![个些边里样])|如果|假如|要是|换成|改成|若)|呢[？?]?$")
 MAX_CHARS = 15  # longer messages say enough to be questions of their own
 BARE_CHARS = 6
 
