@@ -7,14 +7,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import hotline_text, send, send_answer
+from actions.common import send
 from actions.eligibility_answer import (ROUTE_SLOT, asked_routes, decided, evaluate_facts, facts_from_slots,
                                         missing_facts, verdict)
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
 from actions.kb_answers import answer_question, in_context, lead_answer, nlu_reading, send_reply
 from policy_kb.facts import MESSAGES
 from policy_kb.question_kind import asks
-from policy_kb.replies import say
 
 
 # A personal question that asks where, when, how many or how much ("我在旗下事业单位，材料交到哪")
@@ -38,12 +37,10 @@ class ActionCheckEligibility(Action):
             send_reply(dispatcher, tracker, asked, *answer_question(asked, *nlu_reading(message)))
             return [FollowupAction("action_listen")]
         if asks(text, *ASKS_OTHER, "not_covered"):
-            answer, _ = answer_question(text, *nlu_reading(tracker.latest_message))
-            if answer:
-                send_answer(dispatcher, answer, tracker.get_latest_input_channel())
-                return [FollowupAction("action_listen")]
-            if asks(text, "not_covered"):  # pay, pensions...: the notices do not say
-                send(dispatcher, say("not_found", hotline=hotline_text()), extra={"answer": {"kind": "none"}})
+            answer, _ = answer_question(text, *nlu_reading(message))
+            # answered; or pay, pensions...: "the notices do not say" (send_reply's not found)
+            if answer or asks(text, "not_covered"):
+                send_reply(dispatcher, tracker, text, answer, [])
                 return [FollowupAction("action_listen")]
         found = facts_in_answer(text, None)
         routes = asked_routes(text, tracker)

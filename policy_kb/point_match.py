@@ -14,7 +14,9 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import yaml
+from scipy.sparse import csr_matrix
 
 from . import paths, point_model, question_kind, text
 
@@ -79,9 +81,6 @@ class _OverlapMatrix:
     with all phrasings is one sparse product, the best phrasing of each point one reduction."""
 
     def __init__(self, variants: dict[str, list[set[str]]], idf: dict[str, float]):
-        import numpy as np
-        from scipy.sparse import csr_matrix
-
         self.column = {g: j for j, g in enumerate(sorted(g for g in idf if g))}
         rows, cols, values, self.owners, starts, self.row_weight = [], [], [], [], [], []
         for pid, grams_of_point in variants.items():
@@ -102,16 +101,12 @@ class _OverlapMatrix:
         self.matrix = csr_matrix((values, (rows, cols)), shape=(len(self.row_weight), len(self.column)))
 
     def _shared(self, found: set[str]):
-        import numpy as np
-
         vector = np.zeros(len(self.column))
         vector[[self.column[g] for g in found if g in self.column]] = 1.0
         return self.matrix @ vector
 
     def best(self, plain: set[str], w_plain: float, wide: set[str], w_wide: float) -> dict[str, float]:
         """Each point's best Dice score over its phrasings (the wide grams, with synonyms, at 0.9)."""
-        import numpy as np
-
         if not self.owners:
             return {}
         scores = np.maximum(2 * self._shared(plain) / (w_plain + self.row_weight),
