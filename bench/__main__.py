@@ -102,12 +102,12 @@ def blind(quick: bool) -> dict:
 
 
 def dev(quick: bool) -> dict:
-    """The development sets (tests/dev, tests/dev2): what the answer ranking is tuned on."""
+    """The development sets (tests/dev, tests/dev2, tests/dev3): what the answer ranking is tuned on."""
     from bench import blind as blind_set
 
     result = _through_stack("dev", "the development question sets",
                             lambda send: {path.parent.name: blind_set.run(send, blind_set.questions(path))
-                                          for path in (blind_set.DEV_FILE, blind_set.DEV2_FILE)})
+                                          for path in blind_set.DEV_FILES})
     for name, one in result.items():
         if isinstance(one, dict) and "summary" in one:
             print(f"  {name}: {one['summary']}", flush=True)

@@ -146,3 +146,18 @@ def test_one_word_is_offered_choices_not_answered():
     assert best is None and offers and offers[0].point["id"] == "materials_copies"
     best, _ = index.decide("送审表交几份", None)
     assert best and best.point["id"] == "materials_copies"
+
+
+def test_a_named_year_puts_that_notices_clause_first():
+    # a point resting on the 2022 and the 2020 clause: asked about 2020, the 2020 clause leads
+    import datetime as dt
+
+    from policy_kb.point_answer import point_answer
+
+    kb = KB()
+    point = next(p for p in kb.answer_points()
+                 if p["cites"][0].startswith("nm-2022") and any(c.startswith("bt-2020:一") for c in p["cites"]))
+    plain = point_answer(kb, point, "哪些系列是以考代评", dt.date(2026, 12, 1))
+    named = point_answer(kb, point, "2020年哪些系列是以考代评", dt.date(2026, 12, 1))
+    assert plain.clauses[0]["id"] == point["cites"][0]
+    assert named.clauses[0]["id"].startswith("bt-2020")
