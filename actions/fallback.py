@@ -6,32 +6,22 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clause_answer import clause_answer, ranked_hits
-from actions.common import bigrams, coverage_text, hotline_text, kb, point_index, send, send_answer, today
+from actions.common import coverage_text, hotline_text, send
 from actions.eligibility_answer import answer_eligibility_if_asked
-from actions.kb_answers import in_context, lead_answer, not_covered, nlu_reading, send_choices
-from policy_kb.point_answer import point_answer, suggestion
-from policy_kb.point_match import vague
+from actions.kb_answers import answer_question, in_context, lead_answer, nlu_reading, send_reply
 from policy_kb.question_kind import cue_words
 from policy_kb.replies import say
 
 MAX_QUERY = 500
-# Share of the question's characters and character pairs a clause must contain to be
-# answered directly when the intent was unclear.
+# Share of the question's characters and character pairs the best clause must hold to answer
+# when the intent was unclear (stricter than for a policy question: clause.min_coverage).
 DIRECT_ANSWER_COVERAGE = 0.6
 
 
-def clearly_matches(text: str, hit: dict) -> bool:
-    wanted = bigrams(text)
-    if len(wanted) < 6:
-        return False
-    clause = kb().clause(hit["id"]) or hit
-    return len(wanted & bigrams(clause.get("text", ""))) / len(wanted) >= DIRECT_ANSWER_COVERAGE
-
-
 class ActionFallbackSearch(Action):
-    """Not sure what was meant: a point or clause that clearly matches answers; else the
-    closest questions are offered as buttons ("您是想问…")."""
+    """Not sure what was meant: a point or clause that clearly matches answers (the one answer
+    flow of actions/kb_answers.py, with a stricter clause coverage); else the closest questions
+    are offered as buttons ("您是想问…")."""
 
     def name(self) -> str:
         return "action_fallback_search"
@@ -47,29 +37,11 @@ class ActionFallbackSearch(Action):
             send(dispatcher, say("empty_message"))
             return []
         text, message = in_context(tracker, text)  # "那中级呢" after a policy answer
-        ranking, topic, topic_conf = nlu_reading(message)
-        best, others = point_index().decide(text, ranking)
-        channel = tracker.get_latest_input_channel()
-        if not_covered(text, best.point if best else None):
-            send(dispatcher, say("not_found", hotline=hotline_text()), extra={"answer": {"kind": "none"}})
-            return []
-        if best:
-            answer = point_answer(kb(), best.point, text, today())
-            answer.suggestions = [suggestion(p) for p in point_index().follow_ups(best.point, others)]
-            send_answer(dispatcher, answer, channel)
-            return []
-        hits = [] if vague(text) else ranked_hits(text, None)
-        if hits and clearly_matches(text, hits[0]):
-            answer = clause_answer(text, None)
-            if answer:
-                answer.suggestions = [suggestion(p) for p in point_index().follow_ups(None, others)]
-                send_answer(dispatcher, answer, channel)
-                return []
-        if others:
-            send_choices(dispatcher, text, [suggestion(m.point) for m in others])
-            return []
-        send(dispatcher, say("not_understood", coverage=coverage_text(), hotline=hotline_text()),
-             extra={"answer": {"kind": "none"}})
+        ranking, _, _ = nlu_reading(message)
+        answer, choices = answer_question(text, ranking, None, 0.0, clause_coverage=DIRECT_ANSWER_COVERAGE)
+        # a subject no notice covers ("工资能涨吗") is told so; anything else was not understood
+        nothing = "not_found" if cue_words(text, "not_covered") else "not_understood"
+        send_reply(dispatcher, tracker, text, answer, choices, nothing=nothing)
         return []
 
 

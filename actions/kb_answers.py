@@ -9,7 +9,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clause_answer import clause_answer
-from actions.common import citation, hotline_citations, hotline_text, kb, key_sentences, point_index, send, send_answer, today
+from actions.common import (citation, coverage_text, hotline_citations, hotline_text, kb, key_sentences, point_index,
+                            send, send_answer, today)
 from actions.eligibility_answer import answer_eligibility_if_asked, bare_facts, is_personal_question
 from actions.fact_form import SKIPPED_SLOT
 from bot.faq_data import RETRIEVAL_INTENT, parse_key
@@ -68,9 +69,12 @@ def in_context(tracker: Tracker, text: str) -> tuple[str, dict]:
     return text, tracker.latest_message
 
 
-def answer_question(text: str, ranking: list[dict] | None, topic: str | None, topic_conf: float) -> tuple[Answer | None, list[dict]]:
+def answer_question(text: str, ranking: list[dict] | None, topic: str | None, topic_conf: float,
+                    clause_coverage: float | None = None) -> tuple[Answer | None, list[dict]]:
     """(the answer, or None; choices to offer). A point answers when it is decided; else the
-    clause search, guided by the topic, answers; points close to the question are offered."""
+    clause search, guided by the topic, answers when the best clause holds `clause_coverage` of
+    the question (ranking.yml's clause.min_coverage unless given); points close to the question
+    are offered."""
     best, others = point_index().decide(text, ranking)
     if not_covered(text, best.point if best else None):
         return None, []
@@ -88,7 +92,7 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
         return None, [suggestion(m.point) for m in others]
     cfg = settings()["clause"]
     use_topic = topic if topic_conf >= cfg["topic_min_confidence"] else None
-    answer = clause_answer(text, use_topic, cfg["min_coverage"])
+    answer = clause_answer(text, use_topic, cfg["min_coverage"] if clause_coverage is None else clause_coverage)
     if answer:
         answer.suggestions = [suggestion(p) for p in point_index().follow_ups(None, others, SUGGESTIONS)]
         return answer, []
@@ -117,16 +121,17 @@ def send_choices(dispatcher: CollectingDispatcher, text: str, choices: list[dict
 
 
 def send_reply(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, answer: Answer | None,
-               choices: list[dict], extra_buttons: list[dict] | None = None) -> None:
+               choices: list[dict], extra_buttons: list[dict] | None = None, nothing: str = "not_found") -> None:
     """The reply to a policy question: the answer (with its follow-up questions), else the
-    closest questions as buttons, else "没有找到" with the hotline."""
+    closest questions as buttons, else `nothing` ("没有找到", or "没太明白" after an unclear
+    message) with the hotline."""
     if answer:
         buttons = answer.suggestions + (extra_buttons or [])
         send_answer(dispatcher, answer, tracker.get_latest_input_channel(), buttons=buttons or None)
     elif choices:
         send_choices(dispatcher, text, choices)
     else:
-        send(dispatcher, say("not_found", hotline=hotline_text()), extra={"answer": {"kind": "none"}})
+        send(dispatcher, say(nothing, coverage=coverage_text(), hotline=hotline_text()), extra={"answer": {"kind": "none"}})
 
 
 def offers_checklist(answer: Answer, topic: str | None, text: str) -> bool:

@@ -138,6 +138,12 @@ def test_fallback_survives_bad_input(text):
     assert text_of(messages)
 
 
+def test_an_unclear_message_with_nothing_close_says_so_with_the_hotline():
+    messages, _ = run_action(ActionFallbackSearch(), make_tracker("火星的天气怎么样呀", "nlu_fallback"))
+    body = text_of(messages)
+    assert "没能理解" in body and "0472" in body and citations_of(messages) == [], body
+
+
 def test_no_point_no_clause_is_an_honest_not_found():
     messages, _ = run_action(ActionAnswerPolicy(), make_tracker("火星上评职称要带氧气瓶吗", "faq"))
     body = text_of(messages)
