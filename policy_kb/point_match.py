@@ -28,12 +28,6 @@ def settings() -> dict:
     return yaml.safe_load((paths.package_dir() / "ranking.yml").read_text(encoding="utf-8"))
 
 
-def grams(value: str) -> set[str]:
-    """Characters and character pairs of a text, without particles and punctuation."""
-    chars = [c for c in text.normalise(value or "") if c not in _NOISE and not c.isspace()]
-    return {a + b for a, b in zip(chars, chars[1:])} | set(chars)
-
-
 def idf_weights(variants: list[list[set[str]]]) -> dict[str, float]:
     """How telling each gram is: log(1 + N / (df + 0.5)) over the N points (df: the points whose
     questions hold the gram). "职称", "申报" tell little; "快递", "工资" (in no point) tell most."""
@@ -49,9 +43,27 @@ def idf_weights(variants: list[list[set[str]]]) -> dict[str, float]:
 _YEAR = re.compile(r"(?<!\d)(20(?:1\d|2\d))\s*年|(?<![\d满了干近超够足共第作事])(1\d|2\d)\s*年(?![以多来内左])")
 
 
+def _year(match: re.Match) -> int:
+    return int(match.group(1)) if match.group(1) else 2000 + int(match.group(2))
+
+
 def years_named(question: str) -> set[int]:
     """Notice years a question names: "2020年" -> 2020, "22年" -> 2022, "满20年" -> none."""
-    return {int(m.group(1)) if m.group(1) else 2000 + int(m.group(2)) for m in _YEAR.finditer(question or "")}
+    return {_year(m) for m in _YEAR.finditer(question or "")}
+
+
+def grams(value: str) -> set[str]:
+    """Characters and character pairs of a text, without particles and punctuation; a notice
+    year ("2024年", "22年") is one token, so that "2024年…" shares nothing with "2020年…"."""
+    chars: list[str] = []
+    value = text.normalise(value or "")
+    at = 0
+    for m in _YEAR.finditer(value):
+        chars += [c for c in value[at:m.start()] if c not in _NOISE and not c.isspace()]
+        chars.append(f"<{_year(m)}>")
+        at = m.end()
+    chars += [c for c in value[at:] if c not in _NOISE and not c.isspace()]
+    return {a + b for a, b in zip(chars, chars[1:])} | set(chars)
 
 
 def vague(question: str) -> bool:

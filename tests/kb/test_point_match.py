@@ -161,3 +161,11 @@ def test_a_named_year_puts_that_notices_clause_first():
     named = point_answer(kb, point, "2020年哪些系列是以考代评", dt.date(2026, 12, 1))
     assert plain.clauses[0]["id"] == point["cites"][0]
     assert named.clauses[0]["id"].startswith("bt-2020")
+
+
+def test_a_notice_year_is_one_token_so_other_years_share_nothing():
+    from policy_kb.point_match import grams
+    shared = grams("2024年核准备案截止") & grams("2020年核准备案截止日期")
+    assert "核准" in shared and not any(ch.isdigit() for g in shared for ch in g)
+    assert "<2022>" in grams("22年全区正高级教师名额")
+    assert "20" in grams("干了20年了")  # a length of service stays as it is written
