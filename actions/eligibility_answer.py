@@ -164,6 +164,12 @@ def is_follow_up(text: str, found: dict, tracker: Tracker) -> bool:
     return bool(found) and earlier and bool(intent == "inform" or _CORRECTION.search(text) or WHAT_IF.search(text))
 
 
+def send_lead(dispatcher: CollectingDispatcher, answer: Any, then: str) -> None:
+    """What the notices provide for the situation described (an Answer), then what comes next
+    ("要判断您本人能否申报…"): one cited message, before the form asks its questions."""
+    send(dispatcher, answer.text() + "\n" + then, answer.citations())
+
+
 def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
                                 lead: Callable[[str], Any] | None = None) -> list | None:
     """Answer in one turn when the message already holds a personal eligibility question, or
@@ -186,7 +192,7 @@ def answer_eligibility_if_asked(dispatcher: CollectingDispatcher, tracker: Track
             start = MESSAGES["start_from_facts"].format(facts=describe_facts(found))
             answer = lead(text) if lead else None
             if answer:
-                send(dispatcher, answer.text() + "\n" + start, answer.citations())
+                send_lead(dispatcher, answer, start)
             else:
                 dispatcher.utter_message(text=start)
             return ([SlotSet(SKIPPED_SLOT, [])] + [SlotSet(k, v) for k, v in found.items() if k in FACTS]

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import send
 from actions.eligibility_answer import (ROUTE_SLOT, asked_routes, decided, evaluate_facts, facts_from_slots,
-                                        missing_facts, verdict)
+                                        missing_facts, send_lead, verdict)
 from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
 from actions.kb_answers import answer_question, in_context, lead_answer, nlu_reading, send_reply
 from policy_kb.facts import MESSAGES
@@ -56,7 +56,7 @@ class ActionCheckEligibility(Action):
                 # Questions will follow: first say what the notices provide for the situation described.
                 answer = lead_answer(text)
                 if answer:
-                    send(dispatcher, answer.text() + "\n" + MESSAGES["ask_after_answer"], answer.citations())
+                    send_lead(dispatcher, answer, MESSAGES["ask_after_answer"])
         return events
 
 
