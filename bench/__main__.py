@@ -102,7 +102,7 @@ def blind(quick: bool) -> dict:
 
 
 def dev(quick: bool) -> dict:
-    """The development sets (tests/dev, tests/dev2, tests/dev3, tests/dev4): what the answer ranking is tuned on."""
+    """The development sets (tests/dev … tests/dev6): what the answer ranking is tuned on."""
     from bench import blind as blind_set
 
     result = _through_stack("dev", "the development question sets",

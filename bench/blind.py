@@ -25,7 +25,10 @@ DEV2_FILE = ROOT / "tests" / "dev2" / "questions.yml"
 # A third and a fourth, written in the eighth session by helpers who saw none of the others.
 DEV3_FILE = ROOT / "tests" / "dev3" / "questions.yml"
 DEV4_FILE = ROOT / "tests" / "dev4" / "questions.yml"
-DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE)
+# A fifth and a sixth, written at the start of the ninth session the same way.
+DEV5_FILE = ROOT / "tests" / "dev5" / "questions.yml"
+DEV6_FILE = ROOT / "tests" / "dev6" / "questions.yml"
+DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE)
 FIRST_CHARS = 80
 GOALS = {"clause_right": 0.95, "fact_said": 0.93, "fact_first": 0.85}
 MEDIAN_CHARS_GOAL = 150
