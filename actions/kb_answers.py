@@ -20,7 +20,7 @@ from policy_kb.facts import MESSAGES, describe_facts
 from policy_kb.point_answer import point_answer, suggestion, table_point
 from policy_kb import follow_up
 from policy_kb.point_match import settings, vague
-from policy_kb.question_kind import asks, cue_words
+from policy_kb.question_kind import asks, cue_words, holds
 from policy_kb.replies import say
 
 SUGGESTIONS = 2
@@ -105,7 +105,7 @@ def not_covered(text: str, point: dict | None) -> bool:
     either: the honest answer is that the notices do not say."""
     words = cue_words(text, "not_covered")
     spoken = "".join((point or {}).get("questions") or []) + (point or {}).get("answer", "")
-    return bool(words) and not any(w in spoken for w in words)
+    return bool(words) and not any(holds(spoken, w) for w in words)
 
 
 def lead_answer(text: str) -> Answer | None:

@@ -7,7 +7,7 @@ import re
 
 from .answer import Answer
 from .kb import KB
-from .point_match import years_named
+from .point_match import years_asked
 from .question_kind import asks
 from .quote import bigrams, key_sentences
 from .replies import say
@@ -95,16 +95,17 @@ def material_rows(kb: KB, question: str) -> list[dict]:
     return picked
 
 
-def _named_year_first(clauses: list[dict], question: str) -> list[dict]:
-    """"2020年哪些系列以考代评": a clause of the notice of the year the question names leads."""
-    named = years_named(question)
+def _named_year_first(clauses: list[dict], question: str, newest: int | None) -> list[dict]:
+    """"2020年哪些系列以考代评": a clause of the notice of the year the question asks about leads."""
+    named = years_asked(question, newest)
     if not named:
         return clauses
     return sorted(clauses, key=lambda c: 0 if c.get("year") and int(c["year"]) in named else 1)
 
 
 def point_answer(kb: KB, point: dict, question: str, today: dt.date) -> Answer:
-    clauses = _named_year_first([c for c in (kb.clause(cid) for cid in point.get("cites") or []) if c], question)
+    newest = max((int(d["year"]) for d in kb.documents() if d.get("year")), default=None)
+    clauses = _named_year_first([c for c in (kb.clause(cid) for cid in point.get("cites") or []) if c], question, newest)
     short = point["answer"].strip()
     details: list[str] = []
     if point.get("table") == "schedules":

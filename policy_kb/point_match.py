@@ -39,17 +39,28 @@ def idf_weights(variants: list[list[set[str]]]) -> dict[str, float]:
 
 
 # "2020年", "22年全区…"; a two-digit one only when it is not a length of service ("干了20年",
-# "满20年", "20年以上", "20多年")
-_YEAR = re.compile(r"(?<!\d)(20(?:1\d|2\d))\s*年|(?<![\d满了干近超够足共第作事])(1\d|2\d)\s*年(?![以多来内左])")
+# "满20年", "20年以上", "20多年"); a bare "2022 评审公示" as an officer types it (not a document
+# number: "〔2021〕16号")
+_YEAR = re.compile(r"(?<!\d)(20(?:1\d|2\d))\s*年|(?<![\d满了干近超够足共第作事])(1\d|2\d)\s*年(?![以多来内左])"
+                   r"|(?<![\d〔\[（(])(20(?:1\d|2\d))(?![\d〕\]）)号月])")
 
 
 def _year(match: re.Match) -> int:
-    return int(match.group(1)) if match.group(1) else 2000 + int(match.group(2))
+    return int(match.group(1) or match.group(3)) if (match.group(1) or match.group(3)) else 2000 + int(match.group(2))
 
 
 def years_named(question: str) -> set[int]:
     """Notice years a question names: "2020年" -> 2020, "22年" -> 2022, "满20年" -> none."""
     return {_year(m) for m in _YEAR.finditer(question or "")}
+
+
+def years_asked(question: str, newest: int | None) -> set[int]:
+    """The notice years a question asks about: those it names ("2022年…"), unless it asks how
+    things stand now ("2020年是…，现在还这样吗", "2022年是6月底，今年呢"): then the newest."""
+    named = years_named(question)
+    if named and newest and question_kind.asks(question, "current", "now"):
+        return {newest}
+    return named
 
 
 def grams(value: str) -> set[str]:
@@ -133,9 +144,10 @@ class PointIndex:
                  doc_years: dict[str, int] | None = None):
         self.points = {p["id"]: p for p in points}
         self.synonyms = synonyms or {}
-        # the year of the notice each point rests on (its first cited clause)
-        self.years = {pid: (doc_years or {}).get(str((p.get("cites") or [""])[0]).split(":")[0])
-                      for pid, p in self.points.items()}
+        # the year of the notice each point rests on (its first cited clause), and of all it cites
+        years_of = lambda cid: (doc_years or {}).get(str(cid).split(":")[0])
+        self.years = {pid: years_of((p.get("cites") or [""])[0]) for pid, p in self.points.items()}
+        self.cited_years = {pid: {years_of(c) for c in p.get("cites") or []} - {None} for pid, p in self.points.items()}
         self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
         self._idf = idf_weights(list(self._grams.values()))
         self._overlap = _OverlapMatrix(self._grams, self._idf)
@@ -228,14 +240,14 @@ class PointIndex:
         nlu = {pid: conf / top_conf for pid, conf in nlu.items()}
         top_lex = sorted(lexical, key=lexical.get, reverse=True)[: cfg["candidates"]]
         top_nlu = sorted(nlu, key=nlu.get, reverse=True)[: cfg["candidates"]]
-        named = years_named(question)
+        named = years_asked(question, max((y for y in self.years.values() if y), default=None))
         out = []
         for pid in dict.fromkeys(top_nlu + top_lex):
             if not nlu:
                 score = lexical[pid]
             else:
                 score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
-            if named and self.years.get(pid) in named:
+            if named and self.cited_years.get(pid, set()) & named:
                 score += cfg["year_bonus"]  # "2020年…", "22年全区…": that notice's points first
             out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))
         return sorted(out, key=lambda m: m.score, reverse=True)

@@ -2,6 +2,7 @@
 policy_kb/question_kinds.yml: the one place where such cue words live."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import yaml
@@ -15,10 +16,25 @@ def cues() -> dict[str, tuple[str, ...]]:
     return {kind: tuple(str(w).lower() for w in words) for kind, words in data.items()}
 
 
+# "考试…报名": both parts in this order, at most this many characters apart ("考试在哪报名")
+GAP = 6
+
+
+@lru_cache(maxsize=None)
+def _pattern(word: str) -> re.Pattern:
+    return re.compile(f".{{0,{GAP}}}".join(re.escape(part) for part in word.split("…")))
+
+
+def holds(value: str, word: str) -> bool:
+    """Does a (normalised, lower-case) text hold a cue word? "A…B" holds when A comes before B
+    at most GAP characters apart."""
+    return word in value if "…" not in word else bool(_pattern(word).search(value))
+
+
 def kinds(question: str) -> set[str]:
     """The kinds a question asks for ("几号截止" -> {"when"})."""
     norm = text.normalise(question or "").lower()
-    return {kind for kind, words in cues().items() if any(w in norm for w in words)}
+    return {kind for kind, words in cues().items() if any(holds(norm, w) for w in words)}
 
 
 def asks(question: str, *wanted: str) -> bool:
@@ -30,4 +46,4 @@ def cue_words(question: str, kind: str) -> list[str]:
     """The cue words of one kind that a question holds ("评上副高退休金能多多少" -> ["退休金"] for
     not_covered)."""
     norm = text.normalise(question or "").lower()
-    return [w for w in cues().get(kind, ()) if w in norm]
+    return [w for w in cues().get(kind, ()) if holds(norm, w)]

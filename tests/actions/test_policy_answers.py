@@ -175,6 +175,19 @@ def test_a_point_that_speaks_of_the_subject_still_answers():
     assert not not_covered("送审表交几份", None)
 
 
+@pytest.mark.parametrize("question,covered", [
+    ("二级建造师考试在哪报名", False),   # "建造师…报名": apart in the question, still the cue
+    ("初级会计考试啥时候报名", False),
+    ("会计高级要先考试再报名评审吗", True),  # the exam before the review: the notices say so
+])
+def test_an_exam_registration_is_not_covered_but_the_exam_rule_is(question, covered):
+    from actions.kb_answers import answer_question
+    answer, _ = answer_question(question, None, None, 0.0)
+    assert (answer is not None) == covered
+    if answer:
+        assert answer.clauses
+
+
 def _after(previous: str, bot_payload: dict, text: str, intent: str = "inform"):
     """A tracker whose conversation had `previous` answered with `bot_payload` just before."""
     events = [{"event": "user", "text": previous, "parse_data": {"text": previous, "intent": {"name": "faq"}}},

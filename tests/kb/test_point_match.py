@@ -116,10 +116,32 @@ def test_follow_ups_are_close_points_of_the_answered_topic_first():
 @pytest.mark.parametrize("question,years", [
     ("2020年那会非公的怎么报", {2020}), ("22年全区正高级教师评多少人", {2022}), ("20年申报时间", {2020}),
     ("在苏木乡镇干了20年能破格吗", set()), ("工作20年以上", set()), ("满30年", set()), ("干了20多年", set()),
+    ("2022 评审公示 核准备案 截止时间", {2022}), ("内人社发〔2021〕16号", set()), ("2024职称申报情况报告", {2024}),
 ])
 def test_a_length_of_service_is_not_a_notice_year(question, years):
     from policy_kb.point_match import years_named
     assert years_named(question) == years
+
+
+@pytest.mark.parametrize("question,years", [
+    ("2022年自治区通知里学历算到哪天", {2022}),
+    ("学历资历算到哪天？2020年是算到上一年12月31号，现在还这样吗", {2024}),
+    ("2022年是6月底前交材料，今年包头高级还是6月30号吗", {2024}),
+])
+def test_a_question_about_now_against_an_older_year_asks_about_the_newest_notice(question, years):
+    from policy_kb.point_match import years_asked
+    assert years_asked(question, 2024) == years
+
+
+def test_a_named_year_favours_a_point_that_cites_that_notice_anywhere():
+    """A point resting first on the 2024 notice and also on the 2022 one counts as a 2022 point
+    for "2022年…"; a point of neither notice gets no bonus."""
+    points = [{"id": "both", "questions": ["电子证书谁制发"], "cites": ["bt-2024:六", "nm-2022:六"]},
+              {"id": "older", "questions": ["电子证书谁制发"], "cites": ["bt-2020:二"]}]
+    index = PointIndex(points, None, {"bt-2024": 2024, "nm-2022": 2022, "bt-2020": 2020})
+    for year, first in (("2022", "both"), ("2020", "older"), ("2024", "both")):
+        ranked = index.rank(f"{year}年电子证书谁制发", None)
+        assert ranked[0].point["id"] == first, (year, [(m.point["id"], m.score) for m in ranked])
 
 
 def test_the_index_of_a_kb_is_built_once_per_version_of_the_file(tmp_path):
