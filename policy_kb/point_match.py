@@ -7,6 +7,7 @@ as policy questions (fallback, staff search).
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import threading
@@ -148,6 +149,9 @@ class PointIndex:
         years_of = lambda cid: (doc_years or {}).get(str(cid).split(":")[0])
         self.years = {pid: years_of((p.get("cites") or [""])[0]) for pid, p in self.points.items()}
         self.cited_years = {pid: {years_of(c) for c in p.get("cites") or []} - {None} for pid, p in self.points.items()}
+        # points whose rule held only until a day now past (`holds: {until: …}`: an older notice's)
+        today = dt.date.today().isoformat()
+        self.ended = {pid for pid, p in self.points.items() if str((p.get("holds") or {}).get("until") or "9999") < today}
         self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
         self._idf = idf_weights(list(self._grams.values()))
         self._overlap = _OverlapMatrix(self._grams, self._idf)
@@ -249,6 +253,8 @@ class PointIndex:
                 score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
             if named and self.cited_years.get(pid, set()) & named:
                 score += cfg["year_bonus"]  # "2020年…", "22年全区…": that notice's points first
+            elif not named and pid in self.ended:
+                score -= cfg["ended_penalty"]  # no year named: the rules in force first
             out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))
         return sorted(out, key=lambda m: m.score, reverse=True)
 

@@ -144,6 +144,26 @@ def test_a_named_year_favours_a_point_that_cites_that_notice_anywhere():
         assert ranked[0].point["id"] == first, (year, [(m.point["id"], m.score) for m in ranked])
 
 
+def test_a_rule_that_held_only_in_the_past_yields_when_no_year_is_named():
+    """Twin points, one of an older notice (`holds` until a past day): with no year named the
+    rule in force answers; naming the older year brings the older rule back."""
+    points = [{"id": "now", "questions": ["离岗创业的在哪报职称"], "cites": ["bt-2024:四"]},
+              {"id": "then", "questions": ["离岗创业的在哪报职称"], "cites": ["bt-2020:一"],
+               "holds": {"from": "2020-01-01", "until": "2020-12-31"}}]
+    index = PointIndex(points, None, {"bt-2024": 2024, "bt-2020": 2020})
+    assert index.rank("离岗创业的在哪报职称", None)[0].point["id"] == "now"
+    assert index.rank("2020年离岗创业的在哪报职称", None)[0].point["id"] == "then"
+
+
+@pytest.mark.parametrize("question,point", [
+    ("2020年那会儿离岗创业的人职称在哪申报", "posts_leave_business_2020"),  # 在原单位
+    ("离岗创业了职称在哪报", "posts_leave_business"),                        # 在所创办企业
+])
+def test_an_older_rule_that_differs_is_its_own_point(question, point):
+    best, _ = PointIndex.of_kb(KB()).decide(question, None)
+    assert best and best.point["id"] == point
+
+
 def test_the_index_of_a_kb_is_built_once_per_version_of_the_file(tmp_path):
     """The actions and the staff console ask for the index on every message: it is built once
     per version of the KB file, and again when the file is rebuilt."""
