@@ -57,9 +57,10 @@ def years_named(question: str) -> set[int]:
 
 def years_asked(question: str, newest: int | None) -> set[int]:
     """The notice years a question asks about: those it names ("2022年…"), unless it asks how
-    things stand now ("2020年是…，现在还这样吗", "2022年是6月底，今年呢"): then the newest."""
+    things stand now against an earlier rule ("2020年是…，现在还这样吗", "以前说…，现在呢"): then
+    the newest."""
     named = years_named(question)
-    if named and newest and question_kind.asks(question, "current", "now"):
+    if newest and (named or question_kind.asks(question, "before")) and question_kind.asks(question, "current", "now"):
         return {newest}
     return named
 

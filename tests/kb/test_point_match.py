@@ -127,6 +127,8 @@ def test_a_length_of_service_is_not_a_notice_year(question, years):
     ("2022年自治区通知里学历算到哪天", {2022}),
     ("学历资历算到哪天？2020年是算到上一年12月31号，现在还这样吗", {2024}),
     ("2022年是6月底前交材料，今年包头高级还是6月30号吗", {2024}),
+    ("公务员调到国企，以前说5年内初次申报不受限，现在呢", {2024}),  # an earlier rule, no year
+    ("我原来是公务员，调到国企了", set()),                          # a past, not a question of now
 ])
 def test_a_question_about_now_against_an_older_year_asks_about_the_newest_notice(question, years):
     from policy_kb.point_match import years_asked
