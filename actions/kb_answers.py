@@ -75,7 +75,7 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
     clause search, guided by the topic, answers when the best clause holds `clause_coverage` of
     the question (ranking.yml's clause.min_coverage unless given); points close to the question
     are offered."""
-    best, others = point_index().decide(text, ranking)
+    best, others = point_index().decide(text, ranking, today())
     if not_covered(text, best.point if best else None):
         return None, []
     table = table_point(kb(), text)

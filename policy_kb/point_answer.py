@@ -7,8 +7,7 @@ import re
 
 from .answer import Answer
 from .kb import KB
-from .point_match import years_asked
-from .question_kind import asks
+from .question_kind import asks, years_asked
 from .quote import bigrams, key_sentences
 from .replies import say
 
@@ -104,7 +103,7 @@ def _named_year_first(clauses: list[dict], question: str, newest: int | None) ->
 
 
 def point_answer(kb: KB, point: dict, question: str, today: dt.date) -> Answer:
-    newest = max((int(d["year"]) for d in kb.documents() if d.get("year")), default=None)
+    newest = (kb.latest_document() or {}).get("year")
     clauses = _named_year_first([c for c in (kb.clause(cid) for cid in point.get("cites") or []) if c], question, newest)
     short = point["answer"].strip()
     details: list[str] = []

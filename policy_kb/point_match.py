@@ -39,41 +39,15 @@ def idf_weights(variants: list[list[set[str]]]) -> dict[str, float]:
     return {g: math.log(1 + n / (c + 0.5)) for g, c in df.items()} | {"": math.log(1 + n / 0.5)}
 
 
-# "2020年", "22年全区…"; a two-digit one only when it is not a length of service ("干了20年",
-# "满20年", "20年以上", "20多年"); a bare "2022 评审公示" as an officer types it (not a document
-# number: "〔2021〕16号")
-_YEAR = re.compile(r"(?<!\d)(20(?:1\d|2\d))\s*年|(?<![\d满了干近超够足共第作事])(1\d|2\d)\s*年(?![以多来内左])"
-                   r"|(?<![\d〔\[（(])(20(?:1\d|2\d))(?![\d〕\]）)号月])")
-
-
-def _year(match: re.Match) -> int:
-    return int(match.group(1) or match.group(3)) if (match.group(1) or match.group(3)) else 2000 + int(match.group(2))
-
-
-def years_named(question: str) -> set[int]:
-    """Notice years a question names: "2020年" -> 2020, "22年" -> 2022, "满20年" -> none."""
-    return {_year(m) for m in _YEAR.finditer(question or "")}
-
-
-def years_asked(question: str, newest: int | None) -> set[int]:
-    """The notice years a question asks about: those it names ("2022年…"), unless it asks how
-    things stand now against an earlier rule ("2020年是…，现在还这样吗", "以前说…，现在呢"): then
-    the newest."""
-    named = years_named(question)
-    if newest and (named or question_kind.asks(question, "before")) and question_kind.asks(question, "current", "now"):
-        return {newest}
-    return named
-
-
 def grams(value: str) -> set[str]:
     """Characters and character pairs of a text, without particles and punctuation; a notice
     year ("2024年", "22年") is one token, so that "2024年…" shares nothing with "2020年…"."""
     chars: list[str] = []
     value = text.normalise(value or "")
     at = 0
-    for m in _YEAR.finditer(value):
+    for m in question_kind.YEAR.finditer(value):
         chars += [c for c in value[at:m.start()] if c not in _NOISE and not c.isspace()]
-        chars.append(f"<{_year(m)}>")
+        chars.append(f"<{question_kind.year_of(m)}>")
         at = m.end()
     chars += [c for c in value[at:] if c not in _NOISE and not c.isspace()]
     return {a + b for a, b in zip(chars, chars[1:])} | set(chars)
@@ -146,13 +120,13 @@ class PointIndex:
                  doc_years: dict[str, int] | None = None):
         self.points = {p["id"]: p for p in points}
         self.synonyms = synonyms or {}
-        # the year of the notice each point rests on (its first cited clause), and of all it cites
+        # the newest notice's year ("现在…" asks about it), and the years of the notices each point cites
+        self.newest = max((doc_years or {}).values(), default=None)
         years_of = lambda cid: (doc_years or {}).get(str(cid).split(":")[0])
-        self.years = {pid: years_of((p.get("cites") or [""])[0]) for pid, p in self.points.items()}
         self.cited_years = {pid: {years_of(c) for c in p.get("cites") or []} - {None} for pid, p in self.points.items()}
-        # points whose rule held only until a day now past (`holds: {until: …}`: an older notice's)
-        today = dt.date.today().isoformat()
-        self.ended = {pid for pid, p in self.points.items() if str((p.get("holds") or {}).get("until") or "9999") < today}
+        # the last day a point's rule held (`holds: {until: …}`: an older notice's), if it ended
+        self.until = {pid: str(p["holds"]["until"]) for pid, p in self.points.items()
+                      if (p.get("holds") or {}).get("until")}
         self._grams = {pid: [grams(q) for q in p.get("questions") or []] for pid, p in self.points.items()}
         self._idf = idf_weights(list(self._grams.values()))
         self._overlap = _OverlapMatrix(self._grams, self._idf)
@@ -233,19 +207,21 @@ class PointIndex:
             out[pid] = (1 - learned_weight) * best.get(pid, 0.0) + learned_weight * learned
         return out
 
-    def rank(self, question: str, nlu_ranking: list[dict] | None = None) -> list[Match]:
+    def rank(self, question: str, nlu_ranking: list[dict] | None = None, today: dt.date | None = None) -> list[Match]:
         """Points for a question, best first. `nlu_ranking`: the ResponseSelector's ranking
         ([{"point": id, "confidence": c}]); None when the NLU gave none. The selector's
         confidence counts relative to its best point (its softmax over some 250 labels is
-        spread thin: the rank carries the signal, not the size)."""
+        spread thin: the rank carries the signal, not the size). `today`: the day the answer
+        is for (a rule that ended before it yields); the system date when not given."""
         cfg = settings()["point"]
+        day = (today or dt.date.today()).isoformat()
         lexical = self.lexical(question)
         nlu = {r["point"]: float(r.get("confidence") or 0) for r in nlu_ranking or [] if r.get("point") in self.points}
         top_conf = max(nlu.values(), default=0.0) or 1.0
         nlu = {pid: conf / top_conf for pid, conf in nlu.items()}
         top_lex = sorted(lexical, key=lexical.get, reverse=True)[: cfg["candidates"]]
         top_nlu = sorted(nlu, key=nlu.get, reverse=True)[: cfg["candidates"]]
-        named = years_asked(question, max((y for y in self.years.values() if y), default=None))
+        named = question_kind.years_asked(question, self.newest)
         out = []
         for pid in dict.fromkeys(top_nlu + top_lex):
             if not nlu:
@@ -254,7 +230,7 @@ class PointIndex:
                 score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
             if named and self.cited_years.get(pid, set()) & named:
                 score += cfg["year_bonus"]  # "2020年…", "22年全区…": that notice's points first
-            elif not named and pid in self.ended:
+            elif not named and self.until.get(pid, "9999") < day:
                 score -= cfg["ended_penalty"]  # no year named: the rules in force first
             out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))
         return sorted(out, key=lambda m: m.score, reverse=True)
@@ -268,10 +244,11 @@ class PointIndex:
         close = [m for m in others if m.score >= cfg["offer"] and m not in same]
         return [m.point for m in (same + close)[:limit] if not answered or m.point["id"] != answered.get("id")]
 
-    def decide(self, question: str, nlu_ranking: list[dict] | None = None) -> tuple[Match | None, list[Match]]:
+    def decide(self, question: str, nlu_ranking: list[dict] | None = None,
+               today: dt.date | None = None) -> tuple[Match | None, list[Match]]:
         """(the point that answers, or None; the points worth offering as choices)."""
         cfg = settings()["point"]
-        ranked = self.rank(question, nlu_ranking)
+        ranked = self.rank(question, nlu_ranking, today)
         if not ranked:
             return None, []
         accept = cfg["accept"] if nlu_ranking else cfg["accept_lexical"]

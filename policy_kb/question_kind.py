@@ -47,3 +47,33 @@ def cue_words(question: str, kind: str) -> list[str]:
     not_covered)."""
     norm = text.normalise(question or "").lower()
     return [w for w in cues().get(kind, ()) if holds(norm, w)]
+
+
+# A notice year: "2020年", "22年全区…" (two digits only when not a length of service: "干了20年",
+# "满20年", "20年以上", "20多年"), or a bare "2022 评审公示" as an officer types it (not a
+# document number: "〔2021〕16号")
+YEAR = re.compile(r"(?<!\d)(?P<full>20(?:1\d|2\d))\s*年"
+                  r"|(?<![\d满了干近超够足共第作事])(?P<short>1\d|2\d)\s*年(?![以多来内左])"
+                  r"|(?<![\d〔\[（(])(?P<bare>20(?:1\d|2\d))(?![\d〕\]）)号月])")
+
+
+def year_of(match: re.Match) -> int:
+    """The year a match of YEAR names ("22年" -> 2022)."""
+    if match.group("short"):
+        return 2000 + int(match.group("short"))
+    return int(match.group("full") or match.group("bare"))
+
+
+def years_named(question: str) -> set[int]:
+    """Notice years a question names: "2020年" -> 2020, "22年" -> 2022, "满20年" -> none."""
+    return {year_of(m) for m in YEAR.finditer(question or "")}
+
+
+def years_asked(question: str, newest: int | None) -> set[int]:
+    """The notice years a question asks about: those it names ("2022年…"), unless it asks how
+    things stand now against an earlier rule ("2020年是…，现在还这样吗", "以前说…，现在呢"): then
+    the newest."""
+    named = years_named(question)
+    if newest and (named or asks(question, "before")) and asks(question, "current", "now"):
+        return {newest}
+    return named

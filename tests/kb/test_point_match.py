@@ -1,6 +1,8 @@
 """The one ranking of answer points (policy_kb/point_match.py, weights in ranking.yml)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from policy_kb.kb import KB
@@ -119,7 +121,7 @@ def test_follow_ups_are_close_points_of_the_answered_topic_first():
     ("2022 评审公示 核准备案 截止时间", {2022}), ("内人社发〔2021〕16号", set()), ("2024职称申报情况报告", {2024}),
 ])
 def test_a_length_of_service_is_not_a_notice_year(question, years):
-    from policy_kb.point_match import years_named
+    from policy_kb.question_kind import years_named
     assert years_named(question) == years
 
 
@@ -131,7 +133,7 @@ def test_a_length_of_service_is_not_a_notice_year(question, years):
     ("我原来是公务员，调到国企了", set()),                          # a past, not a question of now
 ])
 def test_a_question_about_now_against_an_older_year_asks_about_the_newest_notice(question, years):
-    from policy_kb.point_match import years_asked
+    from policy_kb.question_kind import years_asked
     assert years_asked(question, 2024) == years
 
 
@@ -155,6 +157,12 @@ def test_a_rule_that_held_only_in_the_past_yields_when_no_year_is_named():
     index = PointIndex(points, None, {"bt-2024": 2024, "bt-2020": 2020})
     assert index.rank("离岗创业的在哪报职称", None)[0].point["id"] == "now"
     assert index.rank("2020年离岗创业的在哪报职称", None)[0].point["id"] == "then"
+    # the day of the answer decides, not the day the index was built: on a day the older rule
+    # still held, it does not lose the penalty; the day after it ended, it does
+    on_day = {m.point["id"]: m.score for m in index.rank("离岗创业的在哪报职称", None, dt.date(2020, 12, 31))}
+    later = {m.point["id"]: m.score for m in index.rank("离岗创业的在哪报职称", None, dt.date(2021, 1, 1))}
+    assert later["now"] == pytest.approx(on_day["now"])
+    assert later["then"] == pytest.approx(on_day["then"] - settings()["point"]["ended_penalty"])
 
 
 @pytest.mark.parametrize("question,point", [
@@ -194,7 +202,6 @@ def test_one_word_is_offered_choices_not_answered():
 
 def test_a_named_year_puts_that_notices_clause_first():
     # a point resting on the 2022 and the 2020 clause: asked about 2020, the 2020 clause leads
-    import datetime as dt
 
     from policy_kb.point_answer import point_answer
 
