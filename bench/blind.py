@@ -28,7 +28,11 @@ DEV4_FILE = ROOT / "tests" / "dev4" / "questions.yml"
 # A fifth and a sixth, written at the start of the ninth session the same way.
 DEV5_FILE = ROOT / "tests" / "dev5" / "questions.yml"
 DEV6_FILE = ROOT / "tests" / "dev6" / "questions.yml"
-DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE)
+# A seventh (hotline callers who half-know a rule) and an eighth (Official Account messages),
+# written at the start of the tenth session the same way.
+DEV7_FILE = ROOT / "tests" / "dev7" / "questions.yml"
+DEV8_FILE = ROOT / "tests" / "dev8" / "questions.yml"
+DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE, DEV7_FILE, DEV8_FILE)
 FIRST_CHARS = 80
 GOALS = {"clause_right": 0.95, "fact_said": 0.93, "fact_first": 0.85}
 MEDIAN_CHARS_GOAL = 150
