@@ -102,10 +102,11 @@ def answer_question(text: str, ranking: list[dict] | None, topic: str | None, to
 def not_covered(text: str, point: dict | None) -> bool:
     """A question on a subject no notice covers (pay, pensions, lost certificates...: the
     not_covered words of policy_kb/question_kinds.yml), which the point found does not speak of
-    either: the honest answer is that the notices do not say."""
+    either (every such word of the question: "毕业证丢了" in a point does not answer "职称证丢了咋
+    补办"): the honest answer is that the notices do not say."""
     words = cue_words(text, "not_covered")
     spoken = "".join((point or {}).get("questions") or []) + (point or {}).get("answer", "")
-    return bool(words) and not any(holds(spoken, w) for w in words)
+    return not all(holds(spoken, w) for w in words)
 
 
 def lead_answer(text: str) -> Answer | None:

@@ -63,6 +63,15 @@ def _first_cite(match: "Match") -> str:
     return str((match.point.get("cites") or [""])[0])
 
 
+def _years_held(point: dict, cited: set[int]) -> set[int]:
+    """The notice years a point answers for: those of the notices it cites, within the years its
+    rule held (`holds`): a 2022 rule that cites the 2024 clause only to say what changed does not
+    answer for 2024."""
+    held = point.get("holds") or {}
+    first, last = str(held.get("from") or "0000")[:4], str(held.get("until") or "9999")[:4]
+    return {y for y in cited if first <= str(y) <= last}
+
+
 @dataclass
 class Match:
     point: dict
@@ -123,7 +132,8 @@ class PointIndex:
         # the newest notice's year ("现在…" asks about it), and the years of the notices each point cites
         self.newest = max((doc_years or {}).values(), default=None)
         years_of = lambda cid: (doc_years or {}).get(str(cid).split(":")[0])
-        self.cited_years = {pid: {years_of(c) for c in p.get("cites") or []} - {None} for pid, p in self.points.items()}
+        self.cited_years = {pid: _years_held(p, {years_of(c) for c in p.get("cites") or []} - {None})
+                            for pid, p in self.points.items()}
         # the last day a point's rule held (`holds: {until: …}`: an older notice's), if it ended
         self.until = {pid: str(p["holds"]["until"]) for pid, p in self.points.items()
                       if (p.get("holds") or {}).get("until")}

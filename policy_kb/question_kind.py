@@ -71,9 +71,8 @@ def years_named(question: str) -> set[int]:
 
 def years_asked(question: str, newest: int | None) -> set[int]:
     """The notice years a question asks about: those it names ("2022年…"), unless it asks how
-    things stand now against an earlier rule ("2020年是…，现在还这样吗", "以前说…，现在呢"): then
+    things stand now or this year ("今年…", "2020年是…，现在还这样吗", "以前说…，现在呢"): then
     the newest."""
-    named = years_named(question)
-    if newest and (named or asks(question, "before")) and asks(question, "current", "now"):
+    if newest and asks(question, "current", "now"):
         return {newest}
-    return named
+    return years_named(question)

@@ -173,11 +173,15 @@ def test_a_point_that_speaks_of_the_subject_still_answers():
     assert not_covered("毕业证丢了还要交吗", {"questions": ["报职称要交毕业证吗"], "answer": "要交复印件。"})
     assert not not_covered("毕业证丢了还要交吗", {"questions": ["毕业证丢了报职称还要交吗"], "answer": "要交复印件。"})
     assert not not_covered("送审表交几份", None)
+    # every not-covered subject of the question must be spoken of: the lost diploma is, the
+    # re-issue of a lost title certificate is not
+    assert not_covered("职称证丢了咋补办", {"questions": ["毕业证丢了报职称还要交吗"], "answer": "要交复印件。"})
 
 
 @pytest.mark.parametrize("question,covered", [
     ("二级建造师考试在哪报名", False),   # "建造师…报名": apart in the question, still the cue
     ("初级会计考试啥时候报名", False),
+    ("中级经济师考试几月份报名", False),
     ("会计高级要先考试再报名评审吗", True),  # the exam before the review: the notices say so
 ])
 def test_an_exam_registration_is_not_covered_but_the_exam_rule_is(question, covered):

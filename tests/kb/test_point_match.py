@@ -131,8 +131,10 @@ def test_a_length_of_service_is_not_a_notice_year(question, years):
     ("2022年是6月底前交材料，今年包头高级还是6月30号吗", {2024}),
     ("公务员调到国企，以前说5年内初次申报不受限，现在呢", {2024}),  # an earlier rule, no year
     ("我原来是公务员，调到国企了", set()),                          # a past, not a question of now
+    ("今年事业单位超岗还是按比例卡吗", {2024}),                     # this year: the newest notice
+    ("超岗申报有比例限制吗", set()),                                # no time named: all notices
 ])
-def test_a_question_about_now_against_an_older_year_asks_about_the_newest_notice(question, years):
+def test_a_question_about_now_or_this_year_asks_about_the_newest_notice(question, years):
     from policy_kb.question_kind import years_asked
     assert years_asked(question, 2024) == years
 
@@ -220,3 +222,15 @@ def test_a_notice_year_is_one_token_so_other_years_share_nothing():
     assert "核准" in shared and not any(ch.isdigit() for g in shared for ch in g)
     assert "<2022>" in grams("22年全区正高级教师名额")
     assert "20" in grams("干了20年了")  # a length of service stays as it is written
+
+
+def test_a_rule_that_ended_does_not_answer_for_a_later_notice_it_cites():
+    """A 2022 rule that cites the 2024 clause only to say what changed: asked about this year,
+    the 2024 rule answers; asked about 2022, the 2022 one."""
+    points = [{"id": "now", "questions": ["超岗申报还按比例控制吗"], "cites": ["bt-2024:四"]},
+              {"id": "then", "questions": ["超岗申报还按比例控制吗"], "cites": ["nm-2022:四", "bt-2024:四"],
+               "holds": {"from": "2022-01-01", "until": "2022-12-31"}}]
+    index = PointIndex(points, None, {"bt-2024": 2024, "nm-2022": 2022})
+    assert index.cited_years == {"now": {2024}, "then": {2022}}
+    assert index.rank("今年超岗申报还按比例控制吗", None)[0].point["id"] == "now"
+    assert index.rank("2022年超岗申报还按比例控制吗", None)[0].point["id"] == "then"
