@@ -240,6 +240,8 @@ class PointIndex:
                 score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
             if named and self.cited_years.get(pid, set()) & named:
                 score += cfg["year_bonus"]  # "2020年…", "22年全区…": that notice's points first
+            elif named and pid in self.until and self.cited_years.get(pid):
+                score -= cfg["other_year_penalty"]  # "2022年…": a rule that held only in 2020 yields
             elif not named and self.until.get(pid, "9999") < day:
                 score -= cfg["ended_penalty"]  # no year named: the rules in force first
             out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))

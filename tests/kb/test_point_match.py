@@ -234,3 +234,20 @@ def test_a_rule_that_ended_does_not_answer_for_a_later_notice_it_cites():
     assert index.cited_years == {"now": {2024}, "then": {2022}}
     assert index.rank("今年超岗申报还按比例控制吗", None)[0].point["id"] == "now"
     assert index.rank("2022年超岗申报还按比例控制吗", None)[0].point["id"] == "then"
+
+
+def test_a_rule_that_held_only_in_another_year_yields_to_the_year_named(monkeypatch):
+    """"2022年…" asked of a 2020-only rule: it loses `other_year_penalty`; a rule that does not
+    end loses nothing."""
+    points = [{"id": "old", "questions": ["正高级教师评多少人"], "cites": ["bt-2020:一"],
+               "holds": {"from": "2020-01-01", "until": "2020-12-31"}},
+              {"id": "current", "questions": ["正高级教师评多少人"], "cites": ["bt-2024:四"]}]
+    index = PointIndex(points, None, {"bt-2024": 2024, "bt-2020": 2020})
+    question = "2022年正高级教师评多少人"
+    with_penalty = {m.point["id"]: m.score for m in index.rank(question, None)}
+    penalty = settings()["point"]["other_year_penalty"]
+    assert penalty > 0
+    monkeypatch.setitem(settings()["point"], "other_year_penalty", 0.0)
+    without = {m.point["id"]: m.score for m in index.rank(question, None)}
+    assert without["old"] - with_penalty["old"] == pytest.approx(penalty)
+    assert without["current"] == pytest.approx(with_penalty["current"])
