@@ -32,7 +32,10 @@ DEV6_FILE = ROOT / "tests" / "dev6" / "questions.yml"
 # written at the start of the tenth session the same way.
 DEV7_FILE = ROOT / "tests" / "dev7" / "questions.yml"
 DEV8_FILE = ROOT / "tests" / "dev8" / "questions.yml"
-DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE, DEV7_FILE, DEV8_FILE)
+# A ninth (100 questions, a plain mix of traffic), written mid-session to measure that session's
+# changes on questions they were not tuned on.
+DEV9_FILE = ROOT / "tests" / "dev9" / "questions.yml"
+DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE, DEV7_FILE, DEV8_FILE, DEV9_FILE)
 FIRST_CHARS = 80
 GOALS = {"clause_right": 0.95, "fact_said": 0.93, "fact_first": 0.85}
 MEDIAN_CHARS_GOAL = 150
