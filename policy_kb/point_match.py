@@ -55,8 +55,10 @@ def grams(value: str) -> set[str]:
 
 def vague(question: str) -> bool:
     """One word ("证书", "表格"): too little to tell which point or clause is meant; the closest
-    points are offered instead of a guess."""
-    return len({g for g in grams(question) if len(g) == 1}) < settings()["point"]["min_chars"]
+    points are offered instead of a guess. A word with what is asked of it ("热线多少": a number
+    to call) is a question, unless nothing but the ask is left ("几份")."""
+    chars = len({g for g in grams(question) if len(g) == 1})
+    return chars < settings()["point"]["min_chars"] and (chars < 2 or not question_kind.kinds(question))
 
 
 def _first_cite(match: "Match") -> str:

@@ -251,3 +251,12 @@ def test_a_rule_that_held_only_in_another_year_yields_to_the_year_named(monkeypa
     without = {m.point["id"]: m.score for m in index.rank(question, None)}
     assert without["old"] - with_penalty["old"] == pytest.approx(penalty)
     assert without["current"] == pytest.approx(with_penalty["current"])
+
+
+@pytest.mark.parametrize("question,is_vague", [
+    ("证书", True), ("表格", True), ("几份", True),   # one word, or only the ask: choices
+    ("热线多少", False), ("送审表几份", False),        # a word and what is asked of it: a question
+])
+def test_a_word_with_its_ask_is_a_question(question, is_vague):
+    from policy_kb.point_match import vague
+    assert vague(question) is is_vague
