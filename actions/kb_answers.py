@@ -64,7 +64,7 @@ def in_context(tracker: Tracker, text: str) -> tuple[str, dict]:
     previous = previous_policy_question(tracker)
     if previous and is_personal_question(text, extract_facts(text)):
         return text, tracker.latest_message  # "那我本科干了6年能报中级吗": a case of its own
-    if previous and (follow_up.is_follow_up(text) or follow_up.is_bare(text) and not point_index().decide(text, None)[0]):
+    if previous and (follow_up.is_follow_up(text) or follow_up.is_bare(text) and not point_index().decide(text, None, today())[0]):
         return follow_up.merge(previous["text"], text), previous.get("parse_data") or {}
     return text, tracker.latest_message
 
