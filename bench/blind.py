@@ -35,7 +35,15 @@ DEV8_FILE = ROOT / "tests" / "dev8" / "questions.yml"
 # A ninth (100 questions, a plain mix of traffic), written mid-session to measure that session's
 # changes on questions they were not tuned on.
 DEV9_FILE = ROOT / "tests" / "dev9" / "questions.yml"
-DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE, DEV7_FILE, DEV8_FILE, DEV9_FILE)
+# A tenth (a unit's HR clerk asking for staff), an eleventh (very short questions and long ones
+# with background first, the four notices evenly) and a twelfth (exceptions, scope words,
+# numbers, table rows, changed rules), 100 questions each, written at the start of the
+# eleventh session the same way.
+DEV10_FILE = ROOT / "tests" / "dev10" / "questions.yml"
+DEV11_FILE = ROOT / "tests" / "dev11" / "questions.yml"
+DEV12_FILE = ROOT / "tests" / "dev12" / "questions.yml"
+DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE, DEV7_FILE, DEV8_FILE, DEV9_FILE,
+             DEV10_FILE, DEV11_FILE, DEV12_FILE)
 FIRST_CHARS = 80
 GOALS = {"clause_right": 0.95, "fact_said": 0.93, "fact_first": 0.85}
 MEDIAN_CHARS_GOAL = 150
