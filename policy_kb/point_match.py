@@ -244,6 +244,8 @@ class PointIndex:
                 score += cfg["year_bonus"]  # "2020年…", "22年全区…": that notice's points first
             elif named and pid in self.until and self.cited_years.get(pid):
                 score -= cfg["other_year_penalty"]  # "2022年…": a rule that held only in 2020 yields
+            elif named and self.newest not in named and self.cited_years.get(pid) and not self.cited_years[pid] & named:
+                score -= cfg["past_year_penalty"]  # "2020年…": a rule of other notices only yields
             elif not named and self.until.get(pid, "9999") < day:
                 score -= cfg["ended_penalty"]  # no year named: the rules in force first
             out.append(Match(self.points[pid], score, nlu.get(pid, 0.0), lexical[pid]))

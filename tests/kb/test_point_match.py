@@ -253,6 +253,26 @@ def test_a_rule_that_held_only_in_another_year_yields_to_the_year_named(monkeypa
     assert without["current"] == pytest.approx(with_penalty["current"])
 
 
+def test_a_rule_of_other_notices_yields_when_only_past_years_are_named(monkeypatch):
+    """"2020年…": a point citing none of the 2020 notice's clauses loses `past_year_penalty`, even
+    one still in force; a question naming this year or none leaves it as it was."""
+    points = [{"id": "now", "questions": ["超岗申报最多能超多少"], "cites": ["bt-2024:四", "nm-2022:四"]},
+              {"id": "then", "questions": ["超岗申报能超百分之几"], "cites": ["bt-2020:一"],
+               "holds": {"from": "2020-01-01", "until": "2020-12-31"}}]
+    index = PointIndex(points, None, {"bt-2024": 2024, "nm-2022": 2022, "bt-2020": 2020})
+    penalty = settings()["point"]["past_year_penalty"]
+    assert penalty > 0
+    scores = lambda q: {m.point["id"]: m.score for m in index.rank(q, None)}
+    with_penalty = scores("2020年超岗申报最多能超多少")
+    monkeypatch.setitem(settings()["point"], "past_year_penalty", 0.0)
+    without = scores("2020年超岗申报最多能超多少")
+    assert without["now"] - with_penalty["now"] == pytest.approx(penalty)
+    assert without["then"] == pytest.approx(with_penalty["then"])
+    monkeypatch.setitem(settings()["point"], "past_year_penalty", penalty)
+    for question in ("超岗申报最多能超多少", "今年超岗申报最多能超多少", "2022年超岗申报最多能超多少"):
+        assert scores(question)["now"] >= scores(question)["then"], question
+
+
 @pytest.mark.parametrize("question,is_vague", [
     ("证书", True), ("表格", True), ("几份", True),   # one word, or only the ask: choices
     ("热线多少", False), ("送审表几份", False),        # a word and what is asked of it: a question
