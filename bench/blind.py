@@ -42,8 +42,13 @@ DEV9_FILE = ROOT / "tests" / "dev9" / "questions.yml"
 DEV10_FILE = ROOT / "tests" / "dev10" / "questions.yml"
 DEV11_FILE = ROOT / "tests" / "dev11" / "questions.yml"
 DEV12_FILE = ROOT / "tests" / "dev12" / "questions.yml"
+# A thirteenth (applicants of many trades telling their case first) and a fourteenth (half on
+# the older notices, and then-versus-now), 100 questions each, written mid-session the same way
+# to measure that session's changes on questions they were not tuned on.
+DEV13_FILE = ROOT / "tests" / "dev13" / "questions.yml"
+DEV14_FILE = ROOT / "tests" / "dev14" / "questions.yml"
 DEV_FILES = (DEV_FILE, DEV2_FILE, DEV3_FILE, DEV4_FILE, DEV5_FILE, DEV6_FILE, DEV7_FILE, DEV8_FILE, DEV9_FILE,
-             DEV10_FILE, DEV11_FILE, DEV12_FILE)
+             DEV10_FILE, DEV11_FILE, DEV12_FILE, DEV13_FILE, DEV14_FILE)
 FIRST_CHARS = 80
 GOALS = {"clause_right": 0.95, "fact_said": 0.93, "fact_first": 0.85}
 MEDIAN_CHARS_GOAL = 150
