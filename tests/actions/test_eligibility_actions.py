@@ -196,7 +196,7 @@ def _payload(messages):
 def test_first_line_is_the_route_verdict_and_the_second_its_clause():
     messages, _ = run_action(ActionCheckEligibility(), make_tracker("大专在民营企业干了6年能直接报中级吗", "check_eligibility"))
     lines = text_of(messages).split("\n")
-    assert lines[0] == "不可以直接申报中级：按非公领域直接申报，需大学专科毕业且从事专业技术工作满8年，您6年。"
+    assert lines[0] == "不可以直接申报中级职称：按非公领域直接申报，需大学专科毕业且从事专业技术工作满8年，您6年。"
     assert lines[1].startswith("依据《2024年包头市职称评审工作通知》第四部分第（六）项")
     assert any(line.startswith("另外，如已取得助理级职称") for line in lines[2:4])
     payload = _payload(messages)
@@ -238,5 +238,5 @@ def test_follow_up_about_another_title_keeps_the_facts(intent):
     messages, events = run_action(action, make_tracker("如果是副高呢", intent, slots=slots))
     payload = _payload(messages)
     assert payload["target_title"] == "副高级" and payload["eligible"] is False
-    assert text_of(messages).split("\n")[0] == ("不可以直接申报副高级：按非公领域直接申报，"
+    assert text_of(messages).split("\n")[0] == ("不可以直接申报副高级职称：按非公领域直接申报，"
                                                 "需大学本科毕业且从事专业技术工作满12年，您6年。")
