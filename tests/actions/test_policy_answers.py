@@ -151,7 +151,8 @@ def test_no_point_no_clause_is_an_honest_not_found():
 
 
 @pytest.mark.parametrize("action,intent", [(ActionAnswerPolicy(), "faq"), (ActionFallbackSearch(), "nlu_fallback")])
-@pytest.mark.parametrize("text", ["评完高级职称退休金能涨吗", "职称证书遗失了能补办吗", "评审结果不满意能申诉不", "材料能快递过去吗"])
+@pytest.mark.parametrize("text", ["评完高级职称退休金能涨吗", "职称证书遗失了能补办吗", "评审结果不满意能申诉不", "材料能快递过去吗",
+                                  "评上正高能推迟退休吗", "高级经济师考试成绩有效期是几年", "初级会计的教材在哪买"])
 def test_a_subject_no_notice_covers_is_not_answered_with_a_clause(action, intent, text):
     """Pay, pensions, lost certificates, appeals, posting: the notices do not say; the answer
     says so with the hotline instead of citing the nearest clause."""
@@ -183,6 +184,7 @@ def test_a_point_that_speaks_of_the_subject_still_answers():
     ("初级会计考试啥时候报名", False),
     ("中级经济师考试几月份报名", False),
     ("会计高级要先考试再报名评审吗", True),  # the exam before the review: the notices say so
+    ("评委会备案有效期几年", True),            # a validity the notices do state (bt-2020: 3年)
 ])
 def test_an_exam_registration_is_not_covered_but_the_exam_rule_is(question, covered):
     from actions.kb_answers import answer_question
