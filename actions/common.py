@@ -1,8 +1,6 @@
 """Shared helpers of the custom actions: the knowledge base handle, citations, replies."""
 from __future__ import annotations
 
-import datetime as _dt
-import os
 import re
 from functools import lru_cache
 from typing import Any, Iterable
@@ -11,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from policy_kb.answer import citation as _citation, cite_line  # noqa: F401 - re-exported
 from policy_kb.answer import Answer
+from policy_kb.clock import today  # noqa: F401 - re-exported
 from policy_kb.kb import KB
 from policy_kb.point_match import PointIndex
 from policy_kb.replies import say
@@ -20,17 +19,6 @@ from policy_kb.quote import bigrams, key_sentences  # noqa: F401 - re-exported
 @lru_cache(maxsize=1)
 def kb() -> KB:
     return KB()
-
-
-def today() -> _dt.date:
-    """Today's date; ASSISTANT_TODAY=YYYY-MM-DD pins it (tests of time-dependent rules)."""
-    pinned = os.environ.get("ASSISTANT_TODAY")
-    if pinned:
-        try:
-            return _dt.date.fromisoformat(pinned)
-        except ValueError:
-            pass
-    return _dt.date.today()
 
 
 def citation(clause: dict, quote: str | None = None) -> dict:

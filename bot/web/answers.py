@@ -1,10 +1,10 @@
 """A ready answer a hotline officer can paste: the key sentence plus its source."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from policy_kb.answer import Answer
+from policy_kb.clock import today
 from policy_kb.point_answer import point_answer
 from policy_kb.point_match import PointIndex, settings
 
@@ -76,10 +76,11 @@ def point_answers(kb, query: str, limit: int = 3) -> list[dict]:
     """Answer points close to a staff search, each with its ready answer (short answer + source)."""
     index = PointIndex.for_kb(kb)
     out = []
-    for match in index.rank(query)[:limit]:
+    day = today()
+    for match in index.rank(query, None, day)[:limit]:
         if match.score < settings()["point"]["offer"]:
             continue
-        answer = point_answer(kb, match.point, query, dt.date.today())
+        answer = point_answer(kb, match.point, query, day)
         out.append({"id": match.point["id"], "question": match.point["questions"][0], "score": round(match.score, 3),
                     "answer": answer.ready_answer(), "citations": answer.citations()})
     return out

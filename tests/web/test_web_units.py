@@ -86,3 +86,30 @@ def test_unanswered_survives_broken_event_rows(tmp_path):
     result = unanswered(path)
     assert [i["text"] for i in result["items"]] == ["电话139****1111怎么办"]
     assert result["items"][0]["last_seen"] is None
+
+
+def test_staff_point_answers_are_for_the_pinned_day(kb, monkeypatch):
+    """The staff console ranks and answers for the same day as the chat (ASSISTANT_TODAY pins
+    it): on a day in 2020 the 2020 rule on leave to start a business has not ended, so it does
+    not lose the ended-rule penalty it loses today."""
+    from bot.web.answers import point_answers
+    from policy_kb.point_match import settings
+
+    query = "离岗创业的人在哪个单位报职称"
+    monkeypatch.delenv("ASSISTANT_TODAY", raising=False)
+    now = {p["id"]: p["score"] for p in point_answers(kb, query, limit=10)}
+    monkeypatch.setenv("ASSISTANT_TODAY", "2020-06-01")
+    then = {p["id"]: p["score"] for p in point_answers(kb, query, limit=10)}
+    assert "posts_leave_business_2020" in now and "posts_leave_business_2020" in then
+    assert then["posts_leave_business_2020"] - now["posts_leave_business_2020"] == pytest.approx(
+        settings()["point"]["ended_penalty"], abs=1e-3)
+    assert then["posts_leave_business"] == pytest.approx(now["posts_leave_business"], abs=1e-3)
+
+
+@pytest.mark.parametrize("pinned,expected", [("2020-06-01", "2020-06-01"), ("not a date", None), ("", None)])
+def test_the_day_of_the_answer_can_be_pinned(monkeypatch, pinned, expected):
+    import datetime as dt
+
+    from policy_kb.clock import today
+    monkeypatch.setenv("ASSISTANT_TODAY", pinned)
+    assert today() == (dt.date.fromisoformat(expected) if expected else dt.date.today())
