@@ -234,13 +234,16 @@ class PointIndex:
         top_lex = sorted(lexical, key=lexical.get, reverse=True)[: cfg["candidates"]]
         top_nlu = sorted(nlu, key=nlu.get, reverse=True)[: cfg["candidates"]]
         named = question_kind.years_asked(question, self.newest)
+        # "今年…", "现在…" with no year named: every rule still in force answers for now, not only
+        # the points citing the newest notice (the 2020 materials list still holds)
+        now_only = named == {self.newest} and not question_kind.years_named(question)
         out = []
         for pid in dict.fromkeys(top_nlu + top_lex):
             if not nlu:
                 score = lexical[pid]
             else:
                 score = cfg["nlu_weight"] * nlu.get(pid, 0.0) + cfg["lexical_weight"] * lexical[pid]
-            if named and self.cited_years.get(pid, set()) & named:
+            if named and (self.cited_years.get(pid, set()) & named or now_only and pid not in self.until):
                 score += cfg["year_bonus"]  # "2020年…", "22年全区…": that notice's points first
             elif named and pid in self.until and self.cited_years.get(pid):
                 score -= cfg["other_year_penalty"]  # "2022年…": a rule that held only in 2020 yields

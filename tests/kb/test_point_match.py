@@ -253,6 +253,21 @@ def test_a_rule_that_held_only_in_another_year_yields_to_the_year_named(monkeypa
     assert without["current"] == pytest.approx(with_penalty["current"])
 
 
+def test_this_year_favours_every_rule_in_force_not_only_the_newest_notices():
+    """"今年…" asks about the rules in force: a 2020 rule that still holds gets the same bonus as a
+    2024 one; a rule that ended does not; "2024年…" named outright favours the 2024 notice."""
+    points = [{"id": "in_force_2020", "questions": ["评审表交几份"], "cites": ["bt-2020:附件二"]},
+              {"id": "newest", "questions": ["评审表交几份"], "cites": ["bt-2024:三"]},
+              {"id": "ended", "questions": ["评审表交几份"], "cites": ["bt-2020:二"],
+               "holds": {"from": "2020-01-01", "until": "2020-12-31"}}]
+    index = PointIndex(points, None, {"bt-2024": 2024, "bt-2020": 2020})
+    now = {m.point["id"]: m.score for m in index.rank("今年评审表交几份", None)}
+    assert now["in_force_2020"] == pytest.approx(now["newest"], abs=0.01)  # twins: only the classifier differs
+    assert now["ended"] < now["newest"]
+    named = {m.point["id"]: m.score for m in index.rank("2024年评审表交几份", None)}
+    assert named["newest"] > named["in_force_2020"]
+
+
 def test_a_rule_of_other_notices_yields_when_only_past_years_are_named(monkeypatch):
     """"2020年…": a point citing none of the 2020 notice's clauses loses `past_year_penalty`, even
     one still in force; a question naming this year or none leaves it as it was."""
