@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import send
 from actions.eligibility_answer import (ROUTE_SLOT, asked_routes, decided, evaluate_facts, facts_from_slots,
                                         missing_facts, send_lead, verdict)
-from actions.fact_form import SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, one_turn_ready
+from actions.fact_form import (SKIPPED_SLOT, FactFormValidation, form_cancelled, facts_in_answer, new_case,
+                               one_turn_ready)
 from actions.kb_answers import answer_question, in_context, lead_answer, nlu_reading, send_reply
 from policy_kb.facts import MESSAGES
 from policy_kb.question_kind import asks
@@ -44,9 +45,13 @@ class ActionCheckEligibility(Action):
                 return [FollowupAction("action_listen")]
         found = facts_in_answer(text, None)
         routes = asked_routes(text, tracker)
-        events = [SlotSet(SKIPPED_SLOT, []), SlotSet(ROUTE_SLOT, routes or None)] + [SlotSet(k, v) for k, v in found.items()]
+        known = facts_from_slots(tracker)
+        forget = new_case(found, known)
+        known = {k: v for k, v in known.items() if k not in forget}
+        events = ([SlotSet(SKIPPED_SLOT, []), SlotSet(ROUTE_SLOT, routes or None)] + [SlotSet(k, None) for k in forget]
+                  + [SlotSet(k, v) for k, v in found.items()])
         if found:
-            result = evaluate_facts({**facts_from_slots(tracker), **found}, routes)
+            result = evaluate_facts({**known, **found}, routes)
             if decided(result):
                 # the question holds what decides the route in question: answer, ask nothing
                 reply, cites, payload = verdict(result)

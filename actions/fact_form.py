@@ -65,6 +65,16 @@ def one_turn_ready(found: dict[str, Any]) -> bool:
     return "target_title" in found and len(found) >= 3
 
 
+def new_case(found: dict[str, Any], known: dict[str, Any]) -> list[str]:
+    """The facts known from before to forget: a message that states a whole case of its own
+    (the title and two facts, as one_turn_ready) and contradicts what was known ("大专生…认定助理"
+    after "本科…会计…副高") is another case, so the earlier facts it does not restate (the
+    会计 series) do not decide it. A follow-up ("那副高呢", "如果是大专呢") keeps them."""
+    if not one_turn_ready(found) or not any(k in known and known[k] != v for k, v in found.items()):
+        return []
+    return [k for k in known if k not in found]
+
+
 class FactFormValidation(FormValidationAction):
     """Validation of a form whose questions come from a decision function."""
 
@@ -108,6 +118,7 @@ class FactFormValidation(FormValidationAction):
                                               + (f"可以直接回答：{hint}；" if hint else "")
                                               + "不清楚可以说“不知道”，不想继续可以说“算了”。")
                 return [SlotSet(SKIPPED_SLOT, skipped), SlotSet("requested_slot", requested)]
+            events.extend(SlotSet(k, None) for k in new_case(found, facts_from_slots(tracker)))
             events.extend(SlotSet(k, v) for k, v in found.items())
             if requested and found and requested not in found:
                 # The answer was about something else (or corrects an earlier answer): say
@@ -118,6 +129,7 @@ class FactFormValidation(FormValidationAction):
         for event in events:
             if event.get("name") in FACTS:
                 facts[event["name"]] = event["value"]
+        facts = {k: v for k, v in facts.items() if v is not None}
         still = self.still_needed(facts, tracker, skipped)
         if requested is None and one_turn_ready(facts_in_answer(text, None)):
             still = self.on_full_question(dispatcher, facts, still)

@@ -240,3 +240,33 @@ def test_follow_up_about_another_title_keeps_the_facts(intent):
     assert payload["target_title"] == "副高级" and payload["eligible"] is False
     assert text_of(messages).split("\n")[0] == ("不可以直接申报副高级职称：按非公领域直接申报，"
                                                 "需大学本科毕业且从事专业技术工作满12年，您6年。")
+
+
+_ACCOUNTANT = {"series": "会计", "education": "本科", "employer_type": "非公", "years_worked": 12, "target_title": "副高级"}
+
+
+@pytest.mark.parametrize("active", [False, True])
+def test_a_whole_new_case_does_not_inherit_the_last_ones_facts(active):
+    """A private-sector accountant's case is pending (the form waits for the exam); the next
+    message is a whole other case: a college graduate in a 嘎查村 asking about 助理级. The
+    会计 series of the first case must not decide it (it would say 以考代评: no recognition)."""
+    from actions.eligibility_form import ActionCheckEligibility, ValidateEligibilityForm
+
+    text = "在嘎查村卫生院上班的大专生几年能认定助理"
+    slots = dict(_ACCOUNTANT, requested_slot="exam_passed" if active else None)
+    action = ValidateEligibilityForm() if active else ActionCheckEligibility()
+    tracker = make_tracker(text, "check_eligibility", slots=slots, active_loop="eligibility_form" if active else None)
+    messages, events = run_action(action, tracker)
+    cleared = {e["name"] for e in events if e.get("event") == "slot" and e.get("value") is None}
+    assert {"series", "years_worked"} <= cleared, events  # 卫生院 restates the employer (事业单位)
+    assert "会计" not in text_of(messages), text_of(messages)
+
+
+def test_a_follow_up_keeps_the_case():
+    """"如果是大专，干了8年呢" changes two facts of the case, names no title: the rest is kept."""
+    from actions.eligibility_form import ActionCheckEligibility
+
+    tracker = make_tracker("如果是大专，干了8年呢", "check_eligibility", slots=_ACCOUNTANT)
+    _messages, events = run_action(ActionCheckEligibility(), tracker)
+    assert not [e for e in events if e.get("event") == "slot" and e.get("value") is None
+                and e.get("name") in _ACCOUNTANT], events
