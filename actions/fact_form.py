@@ -97,6 +97,7 @@ class FactFormValidation(FormValidationAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         requested = tracker.get_slot("requested_slot")
         skipped = list(tracker.get_slot(SKIPPED_SLOT) or [])
+        known = facts_from_slots(tracker)
         events: list[dict[str, Any]] = []
 
         if text:
@@ -118,14 +119,14 @@ class FactFormValidation(FormValidationAction):
                                               + (f"可以直接回答：{hint}；" if hint else "")
                                               + "不清楚可以说“不知道”，不想继续可以说“算了”。")
                 return [SlotSet(SKIPPED_SLOT, skipped), SlotSet("requested_slot", requested)]
-            events.extend(SlotSet(k, None) for k in new_case(found, facts_from_slots(tracker)))
+            events.extend(SlotSet(k, None) for k in new_case(found, known))
             events.extend(SlotSet(k, v) for k, v in found.items())
             if requested and found and requested not in found:
                 # The answer was about something else (or corrects an earlier answer): say
                 # what was taken, so the user sees it was understood, then go on asking.
                 dispatcher.utter_message(text=MESSAGES["noted"].format(facts=describe_facts(found)))
 
-        facts = facts_from_slots(tracker)
+        facts = dict(known)
         for event in events:
             if event.get("name") in FACTS:
                 facts[event["name"]] = event["value"]
